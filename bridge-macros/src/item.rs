@@ -1,0 +1,76 @@
+//! The items the attributes accept: a `fn` with or without a body.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Attribute, Block, Signature, Token, Visibility};
+
+/// A function as written: free, associated, or a trait method declaration
+/// (no body; always an error, but reported precisely).
+pub(crate) struct FnItem {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) sig: Signature,
+    pub(crate) body: Result<Box<Block>, Token![;]>,
+}
+
+impl Parse for FnItem {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let sig = input.parse()?;
+        let body = if input.peek(Token![;]) {
+            Err(input.parse()?)
+        } else {
+            Ok(Box::new(input.parse()?))
+        };
+        Ok(FnItem {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
+    }
+}
+
+/// Parses `item` as a function, or says, at the item, what it is instead.
+pub(crate) fn parse_fn(attribute: &str, item: TokenStream) -> syn::Result<FnItem> {
+    if let Ok(f) = syn::parse2::<FnItem>(item.clone()) {
+        return Ok(f);
+    }
+    let (span, what) = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Struct(s)) => (s.struct_token.span, "a struct"),
+        Ok(syn::Item::Enum(e)) => (e.enum_token.span, "an enum"),
+        Ok(syn::Item::Union(u)) => (u.union_token.span, "a union"),
+        Ok(syn::Item::Impl(i)) => (i.impl_token.span, "an impl block"),
+        Ok(syn::Item::Trait(t)) => (t.trait_token.span, "a trait"),
+        Ok(syn::Item::Mod(m)) => (m.mod_token.span, "a module"),
+        Ok(syn::Item::Const(c)) => (c.const_token.span, "a const"),
+        Ok(syn::Item::Static(s)) => (s.static_token.span, "a static"),
+        Ok(syn::Item::Type(t)) => (t.type_token.span, "a type alias"),
+        Ok(syn::Item::Use(u)) => (u.use_token.span, "a use declaration"),
+        Ok(syn::Item::Macro(m)) => (m.mac.path.span(), "a macro invocation"),
+        Ok(other) => (first_span(&other), "this item"),
+        Err(_) => (
+            item.clone()
+                .into_iter()
+                .next()
+                .map_or_else(Span::call_site, |t| t.span()),
+            "this item",
+        ),
+    };
+    Err(syn::Error::new(
+        span,
+        format!("`#[{attribute}]` goes on a `fn`, not on {what}"),
+    ))
+}
+
+fn first_span<T: ToTokens>(tokens: &T) -> Span {
+    tokens
+        .to_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
+}
+

@@ -1,0 +1,498 @@
+//! `#[offload(io | cpu, pool = P, keep = NAME, crate = PATH)]`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{FnArg, GenericParam, Ident, Pat, Path, ReturnType, Signature, Token, Type};
+
+use crate::args::{self, attribute_span};
+use crate::errors::Errors;
+use crate::item::{self, FnItem};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Io,
+    Cpu,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Io => "io",
+            Kind::Cpu => "cpu",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Options {
+    kind: Option<(Kind, Span)>,
+    pool: Option<Path>,
+    keep: Option<Ident>,
+    krate: Option<Path>,
+}
+
+impl Options {
+    fn parse(tokens: TokenStream, errors: &mut Errors) -> Options {
+        let mut options = Options::default();
+        let mut seen_bare_word = false;
+        for arg in args::split("offload", tokens, errors) {
+            let key = arg.key.to_string();
+            match (key.as_str(), arg.value) {
+                ("io" | "cpu", None) => {
+                    let kind = if key == "io" { Kind::Io } else { Kind::Cpu };
+                    match options.kind {
+                        Some((first, _)) if first == kind => errors.at(
+                            &arg.key,
+                            format!("`{key}` is given twice; keep one"),
+                        ),
+                        Some((first, _)) => errors.at(
+                            &arg.key,
+                            format!(
+                                "`#[offload]` takes one kind and `{}` is already given: choose `io` or `cpu`",
+                                first.name()
+                            ),
+                        ),
+                        None => options.kind = Some((kind, arg.key.span())),
+                    }
+                    seen_bare_word = true;
+                }
+                ("io" | "cpu", Some(value)) => errors.at(
+                    &value,
+                    format!("`{key}` is a kind and takes no value: write `#[offload({key})]`"),
+                ),
+                ("pool", Some(value)) => {
+                    if let Some(path) = args::path_value(
+                        &arg.key,
+                        value,
+                        "the name of a `static IoPool` or `static CpuPool`",
+                        errors,
+                    ) {
+                        args::set_once(&mut options.pool, &arg.key, path, errors);
+                    }
+                }
+                ("keep", Some(value)) => {
+                    if let Some(ident) = args::ident_value(
+                        &arg.key,
+                        value,
+                        "the name under which the blocking original stays callable",
+                        errors,
+                    ) {
+                        args::set_once(&mut options.keep, &arg.key, ident, errors);
+                    }
+                }
+                ("crate", Some(value)) => {
+                    if let Some(path) = args::path_value(
+                        &arg.key,
+                        value,
+                        "the path of the `bridge_runtime` crate",
+                        errors,
+                    ) {
+                        args::set_once(&mut options.krate, &arg.key, path, errors);
+                    }
+                }
+                ("pool" | "keep" | "crate", None) => errors.at(
+                    &arg.key,
+                    format!(
+                        "`{key}` needs a value: `{key} = {}`",
+                        match key.as_str() {
+                            "pool" => "NAME` with the name of a `static` pool",
+                            "keep" => "NAME` with the name for the blocking original",
+                            _ => "PATH` with the path of `bridge_runtime`",
+                        }
+                        .trim_end_matches('`')
+                    ),
+                ),
+                (_, None) if options.kind.is_none() && !seen_bare_word => {
+                    seen_bare_word = true;
+                    errors.at(
+                        &arg.key,
+                        format!(
+                            "unknown kind `{key}`: write `io` for blocking I/O or `cpu` for CPU-heavy work"
+                        ),
+                    );
+                }
+                (_, _) => errors.at(
+                    &arg.key,
+                    format!(
+                        "unknown option `{key}`: `#[offload]` takes `pool = NAME`, `keep = NAME` and `crate = PATH`"
+                    ),
+                ),
+            }
+        }
+        if options.kind.is_none() && !seen_bare_word {
+            errors.span(
+                attribute_span(),
+                "`#[offload]` needs a kind: `#[offload(io)]` for blocking I/O, `#[offload(cpu)]` for CPU-heavy work",
+            );
+        }
+        options
+    }
+}
+
+pub(crate) fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let options = Options::parse(args, &mut errors);
+    let function = match item::parse_fn("offload", item.clone()) {
+        Ok(function) => function,
+        Err(error) => {
+            errors.push(error);
+            return with_errors(item, &errors);
+        }
+    };
+    check(&function, &options, &mut errors);
+    match (&options.kind, &function.body) {
+        (Some((kind, _)), Ok(body)) if errors.is_empty() => expand(*kind, &options, function.clone_parts(), body),
+        _ => with_errors(item, &errors),
+    }
+}
+
+/// The original item, unchanged, followed by the errors: the rest of the
+/// crate keeps compiling and an IDE keeps working.
+fn with_errors(item: TokenStream, errors: &Errors) -> TokenStream {
+    let mut out = item;
+    out.extend(errors.to_compile_errors());
+    out
+}
+
+const OWN: &str = "`#[offload]` runs the body on another thread, so it must own its arguments";
+
+fn check(function: &FnItem, options: &Options, errors: &mut Errors) {
+    let sig = &function.sig;
+    if let Some(asyncness) = &sig.asyncness {
+        errors.at(
+            asyncness,
+            "this fn is already `async`; `#[offload]` turns a blocking `fn` into an `async fn`: remove `async` (to call async code from sync code, use `#[blocking]`)",
+        );
+    }
+    if let Some(constness) = &sig.constness {
+        errors.at(
+            constness,
+            "a `const fn` cannot be offloaded, since an `async fn` cannot be `const`: remove `const`, or keep it and offload a separate fn that calls it",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        errors.at(
+            abi,
+            "an `extern` fn cannot become an `async fn`: offload a plain Rust `fn` that calls it",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.at(variadic, "a variadic fn cannot be offloaded");
+    }
+    for param in &sig.generics.params {
+        if let GenericParam::Lifetime(lifetime) = param {
+            errors.at(
+                &lifetime.lifetime,
+                format!(
+                    "{OWN}, and lifetime `{}` lets them borrow: remove it and take owned types",
+                    lifetime.lifetime
+                ),
+            );
+        }
+    }
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => check_receiver(receiver, errors),
+            FnArg::Typed(typed) => check_arg(&typed.pat, &typed.ty, errors),
+        }
+    }
+    if let Err(semi) = &function.body {
+        errors.at(
+            semi,
+            "`#[offload]` needs the fn's body; in a trait, declare `async fn` and put `#[offload]` on the fn of each impl",
+        );
+    }
+    if let Some(keep) = &options.keep {
+        if *keep == sig.ident {
+            errors.at(
+                keep,
+                format!(
+                    "`keep = {keep}` is the fn's own name, which the async version takes: choose another, like `keep = {keep}_blocking`"
+                ),
+            );
+        }
+    }
+}
+
+fn check_receiver(receiver: &syn::Receiver, errors: &mut Errors) {
+    if receiver.colon_token.is_none() {
+        if let Some((_, _)) = &receiver.reference {
+            let mutability = if receiver.mutability.is_some() { "mut " } else { "" };
+            errors.at(
+                receiver,
+                format!(
+                    "`#[offload]` runs the body on another thread, so it must own `self`; `&{mutability}self` is borrowed\n  help: take `self`, or `self: Arc<Self>` to share it"
+                ),
+            );
+        }
+    } else if let Some(borrow) = first_borrow(&receiver.ty) {
+        errors.span(
+            borrow.span(),
+            format!(
+                "`#[offload]` runs the body on another thread, so it must own `self`; `self: {}` is borrowed\n  help: take `self`, or `self: Arc<Self>` to share it",
+                tokens(&receiver.ty)
+            ),
+        );
+    }
+}
+
+fn check_arg(pat: &Pat, ty: &Type, errors: &mut Errors) {
+    let Some(borrow) = first_borrow(ty) else { return };
+    match borrow {
+        Borrow::Reference(reference) => {
+            let top_level = matches!(ty, Type::Reference(r) if std::ptr::eq(r, reference));
+            let shown = if top_level {
+                format!("`{}: {}` is borrowed", tokens(pat), tokens(ty))
+            } else {
+                format!(
+                    "`{}` in `{}: {}` is borrowed",
+                    tokens(reference),
+                    tokens(pat),
+                    tokens(ty)
+                )
+            };
+            errors.at(
+                reference,
+                format!("{OWN}; {shown}\n  help: take {} instead", owned_hint(reference)),
+            );
+        }
+        Borrow::Lifetime(lifetime) => errors.at(
+            lifetime,
+            format!(
+                "{OWN}; `{}: {}` borrows for `{lifetime}`\n  help: take an owned type, or one that borrows for `'static`",
+                tokens(pat),
+                tokens(ty)
+            ),
+        ),
+        Borrow::ImplTrait(bounds) => errors.at(
+            bounds,
+            format!(
+                "{OWN}; `{}: {}` may borrow\n  help: add `+ Send + 'static` to the bounds",
+                tokens(pat),
+                tokens(ty)
+            ),
+        ),
+    }
+}
+
+/// The owned type to suggest in place of a reference.
+fn owned_hint(reference: &syn::TypeReference) -> String {
+    let inner = &*reference.elem;
+    let named = |name: &str| matches!(inner, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == name && s.arguments.is_empty()));
+    if named("str") {
+        "`String`".into()
+    } else if named("Path") {
+        "`PathBuf`".into()
+    } else if named("OsStr") {
+        "`OsString`".into()
+    } else if named("CStr") {
+        "`CString`".into()
+    } else if let Type::Slice(slice) = inner {
+        format!("`Vec<{}>`", tokens(&slice.elem))
+    } else if let Type::TraitObject(object) = inner {
+        format!("`Box<{} + Send>`", tokens(&object.bounds))
+    } else {
+        format!(
+            "`{}` (or `Arc<{}>` to share it)",
+            tokens(inner),
+            tokens(inner)
+        )
+    }
+}
+
+enum Borrow<'a> {
+    Reference(&'a syn::TypeReference),
+    Lifetime(&'a syn::Lifetime),
+    ImplTrait(&'a syn::TypeImplTrait),
+}
+
+impl Borrow<'_> {
+    fn span(&self) -> Span {
+        match self {
+            Borrow::Reference(r) => r.span(),
+            Borrow::Lifetime(l) => l.span(),
+            Borrow::ImplTrait(i) => i.span(),
+        }
+    }
+}
+
+/// The first place where `ty` borrows: a reference, a non-`'static`
+/// lifetime, or an `impl Trait` not bounded by `'static`.
+fn first_borrow(ty: &Type) -> Option<Borrow<'_>> {
+    struct Finder<'a> {
+        found: Option<Borrow<'a>>,
+    }
+    impl<'a> Visit<'a> for Finder<'a> {
+        fn visit_type_reference(&mut self, reference: &'a syn::TypeReference) {
+            let is_static = reference
+                .lifetime
+                .as_ref()
+                .is_some_and(|l| l.ident == "static");
+            if self.found.is_none() && !is_static {
+                self.found = Some(Borrow::Reference(reference));
+            }
+            syn::visit::visit_type_reference(self, reference);
+        }
+        fn visit_lifetime(&mut self, lifetime: &'a syn::Lifetime) {
+            if self.found.is_none() && lifetime.ident != "static" {
+                self.found = Some(Borrow::Lifetime(lifetime));
+            }
+        }
+        fn visit_type_impl_trait(&mut self, it: &'a syn::TypeImplTrait) {
+            let is_static = it.bounds.iter().any(
+                |b| matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "static"),
+            );
+            if self.found.is_none() && !is_static {
+                self.found = Some(Borrow::ImplTrait(it));
+            }
+            syn::visit::visit_type_impl_trait(self, it);
+        }
+        fn visit_type_bare_fn(&mut self, _: &'a syn::TypeBareFn) {
+            // `fn(&str) -> usize` owns nothing borrowed: its lifetimes are
+            // higher-ranked.
+        }
+        fn visit_trait_bound(&mut self, bound: &'a syn::TraitBound) {
+            // `Box<dyn Fn(&str) + Send>`: a reference in a bound's arguments is higher-ranked too.
+            if bound.lifetimes.is_none() {
+                for segment in &bound.path.segments {
+                    if let syn::PathArguments::AngleBracketed(args) = &segment.arguments {
+                        syn::visit::visit_angle_bracketed_generic_arguments(self, args);
+                    }
+                }
+            }
+        }
+    }
+    let mut finder = Finder { found: None };
+    finder.visit_type(ty);
+    finder.found
+}
+
+fn tokens<T: ToTokens>(t: &T) -> String {
+    let text = t.to_token_stream().to_string();
+    // `& Path` → `&Path`, `Vec < u8 >` → `Vec<u8>`: the way people write types.
+    text.replace("& ", "&")
+        .replace(" <", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" [", "[")
+        .replace("[ ", "[")
+        .replace(" ]", "]")
+        .replace("' ", "'")
+}
+
+/// The parts of the fn the expansion consumes.
+struct Parts {
+    attrs: Vec<syn::Attribute>,
+    vis: syn::Visibility,
+    sig: Signature,
+}
+
+impl FnItem {
+    fn clone_parts(&self) -> Parts {
+        Parts {
+            attrs: self.attrs.clone(),
+            vis: self.vis.clone(),
+            sig: self.sig.clone(),
+        }
+    }
+}
+
+fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> TokenStream {
+    let Parts { attrs, vis, sig } = parts;
+    let krate = options
+        .krate
+        .as_ref()
+        .map_or_else(|| quote!(::bridge_runtime), ToTokens::to_token_stream);
+    let private = quote!(#krate::__private);
+    let pool = match (&options.pool, kind) {
+        (Some(pool), Kind::Io) => quote_spanned!(pool.span()=> #private::io_pool(&#pool)),
+        (Some(pool), Kind::Cpu) => quote_spanned!(pool.span()=> #private::cpu_pool(&#pool)),
+        (None, Kind::Io) => quote!(#krate::IoPool::global()),
+        (None, Kind::Cpu) => quote!(#krate::CpuPool::global()),
+    };
+    let runner = match kind {
+        Kind::Io => quote!(#private::io),
+        Kind::Cpu => quote!(#private::cpu),
+    };
+    let name = &sig.ident;
+    let what = quote!(::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)));
+
+    let mut async_sig = sig.clone();
+    // `async` where `fn` was, so errors about the future underline the fn.
+    async_sig.asyncness = Some(Token![async](sig.fn_token.span));
+
+    let (closure, kept) = match &options.keep {
+        None => {
+            let closure = match &sig.output {
+                ReturnType::Type(_, ty) if !contains_impl_trait(ty) => {
+                    quote!(move || -> #ty #body)
+                }
+                _ => quote!(move || #body),
+            };
+            (closure, None)
+        }
+        Some(keep) => {
+            let mut sync_sig = sig.clone();
+            sync_sig.ident = keep.clone();
+            let kept = quote!(#(#attrs)* #vis #sync_sig #body);
+            let call_args = rename_args(&mut async_sig);
+            let callee = if sig.receiver().is_some() {
+                quote!(Self::#keep)
+            } else {
+                quote!(#keep)
+            };
+            (quote!(move || #callee(#(#call_args),*)), Some(kept))
+        }
+    };
+
+    quote! {
+        #kept
+        #(#attrs)*
+        #vis #async_sig {
+            #runner(#pool, #what, #closure).await
+        }
+    }
+}
+
+/// Gives every argument of the async fn a plain name (the kept fn gets the
+/// patterns) and returns the expressions that pass them on.
+fn rename_args(sig: &mut Signature) -> Vec<TokenStream> {
+    let mut call = Vec::new();
+    for (index, input) in sig.inputs.iter_mut().enumerate() {
+        match input {
+            FnArg::Receiver(receiver) => {
+                receiver.mutability = None;
+                call.push(quote!(self));
+            }
+            FnArg::Typed(typed) => match &mut *typed.pat {
+                Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() && ident.ident != "self" => {
+                    ident.mutability = None;
+                    call.push(ident.ident.to_token_stream());
+                }
+                _ => {
+                    let name = format_ident!("__arg{}", index, span = Span::mixed_site());
+                    typed.pat = Box::new(syn::parse_quote!(#name));
+                    call.push(name.to_token_stream());
+                }
+            },
+        }
+    }
+    call
+}
+
+fn contains_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl Visit<'_> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_type(ty);
+    finder.0
+}

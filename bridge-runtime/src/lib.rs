@@ -1,0 +1,201 @@
+//! Cross the line between synchronous and asynchronous Rust safely, with one
+//! attribute.
+//!
+//! An async executor runs many tasks on a few threads; a task that blocks one
+//! of those threads (a file read, a database driver, a long computation)
+//! stalls every task queued behind it. bridge moves such work where it
+//! belongs:
+//!
+//! - [`#[offload(io)]`](offload) turns a blocking `fn` into an `async fn`
+//!   whose body runs on tokio's blocking pool;
+//! - [`#[offload(cpu)]`](offload) does the same on rayon's work-stealing pool.
+//!
+//! ```
+//! use bridge_runtime::offload;
+//!
+//! #[offload(io)]
+//! fn read_config(path: std::path::PathBuf) -> std::io::Result<String> {
+//!     std::fs::read_to_string(path)
+//! }
+//!
+//! #[offload(cpu)]
+//! fn checksum(data: Vec<u8>) -> u64 {
+//!     data.iter().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(*b)))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+//! let text = read_config("Cargo.toml".into()).await?;
+//! let sum = checksum(text.into_bytes()).await;
+//! assert_ne!(sum, 0);
+//! # Ok(()) }
+//! ```
+//!
+//! Everything the macros generate calls a plain function of this crate,
+//! usable without them: [`io`], [`cpu`], [`IoPool::run`], [`CpuPool::run`].
+//!
+//! # Pools
+//!
+//! [`IoPool`] and [`CpuPool`] are `const`-constructible, so a named pool with
+//! a limit is a `static`; [`IoPool::global`] and [`CpuPool::global`] are the
+//! defaults. Every pool counts what went through it: [`PoolStats`].
+//!
+//! # Features
+//!
+//! - `tracing` (default): the offloaded body runs inside the span that was
+//!   current where the call was made, so its events carry the caller's
+//!   context.
+//!
+//! # Minimum supported Rust version
+//!
+//! Rust 1.85 (edition 2024). Raising it is a minor-version change.
+#![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+mod job;
+mod pool;
+mod shared;
+mod stats;
+
+use std::future::Future;
+
+pub use bridge_macros::offload;
+pub use pool::{CpuPool, IoPool};
+pub use shared::{SetRuntimeError, set_runtime};
+pub use stats::PoolStats;
+
+/// Runs blocking `f` on tokio's blocking pool and resolves to its result:
+/// what `#[offload(io)]` expands to.
+///
+/// The body runs on the blocking pool of the tokio runtime current where the
+/// future is first polled; with no tokio runtime around (a `futures`
+/// executor, smol, a bare `block_on`) it runs on bridge's shared runtime
+/// instead of panicking.
+///
+/// Nothing happens until the future is first polled. If the future is
+/// dropped before `f` has started, `f` never runs; once started it runs to
+/// completion and its result is dropped. A panic in `f` resumes in the task
+/// that awaits, with its original payload. Accounted in [`IoPool::global`].
+///
+/// # Panics
+///
+/// The awaiting task panics, naming `f`, if the runtime `f` was queued on
+/// shuts down before `f` could start (rather than waiting forever).
+///
+/// # Examples
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// // No tokio runtime here: the shared runtime's blocking pool runs it.
+/// let metadata = bridge_runtime::io(|| std::fs::metadata("Cargo.toml")).await;
+/// assert!(metadata.unwrap().is_file());
+/// # });
+/// ```
+pub fn io<F, R>(f: F) -> impl Future<Output = R> + Send + 'static
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    IoPool::global().run(f)
+}
+
+/// Runs CPU-heavy `f` on rayon's global pool and resolves to its result:
+/// what `#[offload(cpu)]` expands to.
+///
+/// Needs no tokio runtime. Lazy, cancellable before start and
+/// panic-transparent, like [`io`]; a panic never reaches rayon, so it cannot
+/// abort the process. Accounted in [`CpuPool::global`].
+///
+/// # Examples
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let data: Vec<u64> = (1..=1_000).collect();
+/// let sum = bridge_runtime::cpu(move || data.iter().sum::<u64>()).await;
+/// assert_eq!(sum, 500_500);
+/// # });
+/// ```
+pub fn cpu<F, R>(f: F) -> impl Future<Output = R> + Send + 'static
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    CpuPool::global().run(f)
+}
+
+/// What the macros expand to. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    use std::future::Future;
+
+    use crate::{CpuPool, IoPool};
+
+    /// `#[offload(io)]`: `what` names the function for error messages.
+    pub fn io<F, R>(
+        pool: &'static IoPool,
+        what: &'static str,
+        f: F,
+    ) -> impl Future<Output = R> + Send + 'static
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        pool.run_named(what, f)
+    }
+
+    /// `#[offload(cpu)]`: `what` names the function for error messages.
+    pub fn cpu<F, R>(
+        pool: &'static CpuPool,
+        what: &'static str,
+        f: F,
+    ) -> impl Future<Output = R> + Send + 'static
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        pool.run_named(what, f)
+    }
+
+    /// The pool of `#[offload(io, pool = X)]`, with an error at `X` if it is not an [`IoPool`].
+    #[diagnostic::on_unimplemented(
+        message = "`#[offload(io, pool = ..)]` needs a `static` of type `IoPool`, and this is a `{Self}`",
+        label = "not an `IoPool`",
+        note = "declare it as `static NAME: IoPool = IoPool::new(\"name\", size);`, or use `#[offload(cpu, pool = ..)]` for a `CpuPool`"
+    )]
+    pub trait IsIoPool {
+        #[doc(hidden)]
+        fn io_pool(&'static self) -> &'static IoPool;
+    }
+
+    impl IsIoPool for IoPool {
+        fn io_pool(&'static self) -> &'static IoPool {
+            self
+        }
+    }
+
+    /// The pool of `#[offload(cpu, pool = X)]`, with an error at `X` if it is not a [`CpuPool`].
+    #[diagnostic::on_unimplemented(
+        message = "`#[offload(cpu, pool = ..)]` needs a `static` of type `CpuPool`, and this is a `{Self}`",
+        label = "not a `CpuPool`",
+        note = "declare it as `static NAME: CpuPool = CpuPool::new(\"name\", threads);`, or use `#[offload(io, pool = ..)]` for an `IoPool`"
+    )]
+    pub trait IsCpuPool {
+        #[doc(hidden)]
+        fn cpu_pool(&'static self) -> &'static CpuPool;
+    }
+
+    impl IsCpuPool for CpuPool {
+        fn cpu_pool(&'static self) -> &'static CpuPool {
+            self
+        }
+    }
+
+    /// Checks the kind of a `pool = X` argument.
+    pub fn io_pool<P: IsIoPool + ?Sized>(pool: &'static P) -> &'static IoPool {
+        pool.io_pool()
+    }
+
+    /// Checks the kind of a `pool = X` argument.
+    pub fn cpu_pool<P: IsCpuPool + ?Sized>(pool: &'static P) -> &'static CpuPool {
+        pool.cpu_pool()
+    }
+}

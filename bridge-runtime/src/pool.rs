@@ -1,0 +1,383 @@
+//! The two kinds of pool: [`IoPool`] on tokio's blocking threads, [`CpuPool`] on rayon.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::OnceLock;
+
+use tokio::sync::Semaphore;
+
+use crate::job::Job;
+use crate::shared;
+use crate::stats::{Counters, PoolStats};
+
+/// A named pool for blocking I/O: bodies run on the blocking threads of the
+/// current tokio runtime (or of the [shared runtime](crate::set_runtime) when
+/// there is none), at most `size` at a time.
+///
+/// Declare it as a `static` and name it in `#[offload(io, pool = NAME)]`, or
+/// call [`run`](Self::run) directly. The limit is the point: a database that
+/// takes four connections gets at most four queries at once, and the fifth
+/// caller waits asynchronously, without holding a thread. Calls start in the
+/// order they were submitted.
+///
+/// The default pool, used by `#[offload(io)]` without `pool =` and by
+/// [`io`](crate::io), is [`IoPool::global`]: no limit of its own beyond
+/// tokio's blocking-thread cap.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_runtime::{IoPool, offload};
+///
+/// static DB: IoPool = IoPool::new("db", 4);
+///
+/// #[offload(io, pool = DB)]
+/// fn query(id: u32) -> String {
+///     format!("row {id}") // a blocking driver call in real code
+/// }
+///
+/// # #[tokio::main] async fn main() {
+/// assert_eq!(query(7).await, "row 7");
+/// assert_eq!(DB.stats().completed, 1);
+/// # }
+/// ```
+///
+/// A size of zero is refused when the `static` is compiled:
+///
+/// ```compile_fail
+/// static NONE: bridge_runtime::IoPool = bridge_runtime::IoPool::new("none", 0);
+/// ```
+pub struct IoPool {
+    name: &'static str,
+    limit: Option<Semaphore>,
+    size: usize,
+    counters: Counters,
+}
+
+static GLOBAL_IO: IoPool = IoPool {
+    name: "io",
+    limit: None,
+    size: 0,
+    counters: Counters::new(),
+};
+
+impl IoPool {
+    /// A pool named `name` that runs at most `size` bodies at once.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is 0. In a `static` (the intended use) that is a compile
+    /// error, not a run-time panic.
+    pub const fn new(name: &'static str, size: usize) -> Self {
+        assert!(
+            size > 0,
+            "an IoPool needs a size of at least 1: it is the number of bodies that may run at once"
+        );
+        assert!(
+            size <= Semaphore::MAX_PERMITS,
+            "an IoPool's size must be at most tokio's Semaphore::MAX_PERMITS"
+        );
+        IoPool {
+            name,
+            limit: Some(Semaphore::const_new(size)),
+            size,
+            counters: Counters::new(),
+        }
+    }
+
+    /// The default I/O pool: tokio's blocking pool with no limit of its own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// let before = bridge_runtime::IoPool::global().stats().completed;
+    /// bridge_runtime::io(|| ()).await;
+    /// assert!(bridge_runtime::IoPool::global().stats().completed > before);
+    /// # }
+    /// ```
+    pub fn global() -> &'static IoPool {
+        &GLOBAL_IO
+    }
+
+    /// The pool's name.
+    ///
+    /// ```
+    /// static DB: bridge_runtime::IoPool = bridge_runtime::IoPool::new("db", 4);
+    /// assert_eq!(DB.name(), "db");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// How many bodies may run at once, or `None` for the unlimited [`global`](Self::global) pool.
+    ///
+    /// ```
+    /// static DB: bridge_runtime::IoPool = bridge_runtime::IoPool::new("db", 4);
+    /// assert_eq!(DB.size(), Some(4));
+    /// assert_eq!(bridge_runtime::IoPool::global().size(), None);
+    /// ```
+    pub fn size(&self) -> Option<usize> {
+        self.limit.as_ref().map(|_| self.size)
+    }
+
+    /// A snapshot of the pool's counters; see [`PoolStats`].
+    ///
+    /// ```
+    /// static FILES: bridge_runtime::IoPool = bridge_runtime::IoPool::new("files", 2);
+    /// assert_eq!(FILES.stats().submitted, 0);
+    /// ```
+    pub fn stats(&self) -> PoolStats {
+        self.counters.snapshot()
+    }
+
+    /// Runs `f` on this pool and resolves to its result: what
+    /// `#[offload(io, pool = ..)]` expands to.
+    ///
+    /// Nothing happens until the future is first polled. If the future is
+    /// dropped before `f` has started, `f` never runs; once started it runs
+    /// to completion and its result is dropped. A panic in `f` resumes in the
+    /// task that awaits, with its original payload.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static FILES: bridge_runtime::IoPool = bridge_runtime::IoPool::new("files", 2);
+    ///
+    /// # #[tokio::main] async fn main() {
+    /// let len = FILES.run(|| std::fs::read("Cargo.toml").map(|b| b.len())).await;
+    /// assert!(len.unwrap() > 0);
+    /// # }
+    /// ```
+    pub fn run<F, R>(&'static self, f: F) -> impl Future<Output = R> + Send + 'static
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.run_named(std::any::type_name::<F>(), f)
+    }
+
+    pub(crate) fn run_named<F, R>(
+        &'static self,
+        what: &'static str,
+        f: F,
+    ) -> impl Future<Output = R> + Send + 'static
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        async move {
+            let (mut job, completion) = Job::new(f, &self.counters, what);
+            if let Some(limit) = &self.limit {
+                // Waits without a thread; dropping the future here drops the
+                // job unrun, which counts it as cancelled.
+                job.hold(limit.acquire().await.ok());
+            }
+            let handle = shared::current_or_shared();
+            // The JoinHandle is not needed: the result comes back through the
+            // job's channel, and a job the runtime drops unrun closes it.
+            drop(handle.spawn_blocking(move || job.run()));
+            completion.await
+        }
+    }
+}
+
+impl fmt::Debug for IoPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IoPool")
+            .field("name", &self.name)
+            .field("size", &self.size())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// A named pool for CPU-heavy work: a rayon thread pool of `threads` threads
+/// (named `NAME-0`, `NAME-1`, …), built the first time a body runs on it.
+///
+/// The default pool, used by `#[offload(cpu)]` without `pool =` and by
+/// [`cpu`](crate::cpu), is [`CpuPool::global`]: rayon's global pool.
+///
+/// A panic in a body never reaches rayon (whose default is to abort the
+/// process): it resumes in the task that awaits, with its original payload.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_runtime::{CpuPool, offload};
+///
+/// static HEAVY: CpuPool = CpuPool::new("heavy", 2);
+///
+/// #[offload(cpu, pool = HEAVY)]
+/// fn fib(n: u64) -> u64 {
+///     if n < 2 { n } else { (1..n).fold((0, 1), |(a, b), _| (b, a + b)).1 }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(fib(50).await, 12_586_269_025);
+/// assert_eq!(HEAVY.stats().completed, 1);
+/// # });
+/// ```
+///
+/// A size of zero is refused when the `static` is compiled:
+///
+/// ```compile_fail
+/// static NONE: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("none", 0);
+/// ```
+pub struct CpuPool {
+    name: &'static str,
+    threads: usize,
+    pool: OnceLock<rayon::ThreadPool>,
+    counters: Counters,
+}
+
+static GLOBAL_CPU: CpuPool = CpuPool {
+    name: "cpu",
+    threads: 0,
+    pool: OnceLock::new(),
+    counters: Counters::new(),
+};
+
+impl CpuPool {
+    /// A pool named `name` of `threads` rayon threads, started on first use.
+    ///
+    /// # Panics
+    ///
+    /// If `threads` is 0. In a `static` (the intended use) that is a compile
+    /// error, not a run-time panic.
+    pub const fn new(name: &'static str, threads: usize) -> Self {
+        assert!(
+            threads > 0,
+            "a CpuPool needs at least 1 thread: its size is the number of rayon threads it starts"
+        );
+        CpuPool {
+            name,
+            threads,
+            pool: OnceLock::new(),
+            counters: Counters::new(),
+        }
+    }
+
+    /// The default CPU pool: rayon's global thread pool.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let before = bridge_runtime::CpuPool::global().stats().completed;
+    /// assert_eq!(bridge_runtime::cpu(|| 6 * 7).await, 42);
+    /// assert!(bridge_runtime::CpuPool::global().stats().completed > before);
+    /// # });
+    /// ```
+    pub fn global() -> &'static CpuPool {
+        &GLOBAL_CPU
+    }
+
+    /// The pool's name.
+    ///
+    /// ```
+    /// static HEAVY: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("heavy", 2);
+    /// assert_eq!(HEAVY.name(), "heavy");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The number of threads, or `None` for the [`global`](Self::global)
+    /// pool, whose size rayon decides.
+    ///
+    /// ```
+    /// static HEAVY: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("heavy", 2);
+    /// assert_eq!(HEAVY.threads(), Some(2));
+    /// ```
+    pub fn threads(&self) -> Option<usize> {
+        (self.threads > 0).then_some(self.threads)
+    }
+
+    /// A snapshot of the pool's counters; see [`PoolStats`].
+    ///
+    /// ```
+    /// static HEAVY: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("heavy", 2);
+    /// assert_eq!(HEAVY.stats().completed, 0);
+    /// ```
+    pub fn stats(&self) -> PoolStats {
+        self.counters.snapshot()
+    }
+
+    /// Runs `f` on this pool and resolves to its result: what
+    /// `#[offload(cpu, pool = ..)]` expands to.
+    ///
+    /// Lazy, cancellable before start and panic-transparent, like
+    /// [`IoPool::run`]. Needs no tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// The first call panics if the operating system refuses to start the
+    /// pool's threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static HEAVY: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("heavy", 2);
+    ///
+    /// # futures::executor::block_on(async {
+    /// let primes = HEAVY.run(|| (2..1000u32).filter(|n| (2..*n).all(|d| n % d != 0)).count()).await;
+    /// assert_eq!(primes, 168);
+    /// # });
+    /// ```
+    pub fn run<F, R>(&'static self, f: F) -> impl Future<Output = R> + Send + 'static
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.run_named(std::any::type_name::<F>(), f)
+    }
+
+    pub(crate) fn run_named<F, R>(
+        &'static self,
+        what: &'static str,
+        f: F,
+    ) -> impl Future<Output = R> + Send + 'static
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        async move {
+            let (job, completion) = Job::new(f, &self.counters, what);
+            if self.threads == 0 {
+                rayon::spawn(move || job.run());
+            } else {
+                self.rayon().spawn(move || job.run());
+            }
+            completion.await
+        }
+    }
+
+    fn rayon(&self) -> &rayon::ThreadPool {
+        self.pool.get_or_init(|| {
+            let name = self.name;
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(self.threads)
+                .thread_name(move |i| format!("{name}-{i}"))
+                // Bodies run under catch_unwind; this only guards against a
+                // panic escaping anyway, which must not abort the process.
+                .panic_handler(|_| {})
+                .build()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "bridge: could not start the {} threads of CpuPool `{name}`: {e}",
+                        self.threads
+                    )
+                })
+        })
+    }
+}
+
+impl fmt::Debug for CpuPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CpuPool")
+            .field("name", &self.name)
+            .field("threads", &self.threads())
+            .field("started", &self.pool.get().is_some())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}

@@ -1,0 +1,2 @@
+//! Behaviour tests of bridge live in `tests/`, one file per topic; this
+//! library holds what they share.
