@@ -77,7 +77,12 @@ pub(crate) fn set_once<T>(slot: &mut Option<T>, key: &Ident, value: T, errors: &
 }
 
 /// The value of `key = value` as a path (`pool = DB`, `crate = my::bridge`).
-pub(crate) fn path_value(key: &Ident, value: TokenStream, what: &str, errors: &mut Errors) -> Option<Path> {
+pub(crate) fn path_value(
+    key: &Ident,
+    value: TokenStream,
+    what: &str,
+    errors: &mut Errors,
+) -> Option<Path> {
     if let Ok(lit) = syn::parse2::<LitStr>(value.clone()) {
         errors.at(
             &lit,
@@ -91,14 +96,22 @@ pub(crate) fn path_value(key: &Ident, value: TokenStream, what: &str, errors: &m
     match syn::parse2::<Path>(value.clone()) {
         Ok(path) => Some(path),
         Err(_) => {
-            errors.at(&value, format!("`{key}` takes {what}, like `{key} = {}`", example(key)));
+            errors.at(
+                &value,
+                format!("`{key}` takes {what}, like `{key} = {}`", example(key)),
+            );
             None
         }
     }
 }
 
 /// The value of `key = value` as a single identifier (`keep = read_sync`).
-pub(crate) fn ident_value(key: &Ident, value: TokenStream, what: &str, errors: &mut Errors) -> Option<Ident> {
+pub(crate) fn ident_value(
+    key: &Ident,
+    value: TokenStream,
+    what: &str,
+    errors: &mut Errors,
+) -> Option<Ident> {
     if let Ok(lit) = syn::parse2::<LitStr>(value.clone()) {
         errors.at(
             &lit,
@@ -112,7 +125,10 @@ pub(crate) fn ident_value(key: &Ident, value: TokenStream, what: &str, errors: &
     match syn::parse2::<Ident>(value.clone()) {
         Ok(ident) => Some(ident),
         Err(_) => {
-            errors.at(&value, format!("`{key}` takes {what}, like `{key} = {}`", example(key)));
+            errors.at(
+                &value,
+                format!("`{key}` takes {what}, like `{key} = {}`", example(key)),
+            );
             None
         }
     }

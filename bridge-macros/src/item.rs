@@ -73,4 +73,3 @@ fn first_span<T: ToTokens>(tokens: &T) -> Span {
         .next()
         .map_or_else(Span::call_site, |t| t.span())
 }
-

@@ -143,7 +143,9 @@ pub(crate) fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     check(&function, &options, &mut errors);
     match (&options.kind, &function.body) {
-        (Some((kind, _)), Ok(body)) if errors.is_empty() => expand(*kind, &options, function.clone_parts(), body),
+        (Some((kind, _)), Ok(body)) if errors.is_empty() => {
+            expand(*kind, &options, function.clone_parts(), body)
+        }
         _ => with_errors(item, &errors),
     }
 }
@@ -219,7 +221,11 @@ fn check(function: &FnItem, options: &Options, errors: &mut Errors) {
 fn check_receiver(receiver: &syn::Receiver, errors: &mut Errors) {
     if receiver.colon_token.is_none() {
         if let Some((_, _)) = &receiver.reference {
-            let mutability = if receiver.mutability.is_some() { "mut " } else { "" };
+            let mutability = if receiver.mutability.is_some() {
+                "mut "
+            } else {
+                ""
+            };
             errors.at(
                 receiver,
                 format!(
@@ -239,7 +245,9 @@ fn check_receiver(receiver: &syn::Receiver, errors: &mut Errors) {
 }
 
 fn check_arg(pat: &Pat, ty: &Type, errors: &mut Errors) {
-    let Some(borrow) = first_borrow(ty) else { return };
+    let Some(borrow) = first_borrow(ty) else {
+        return;
+    };
     match borrow {
         Borrow::Reference(reference) => {
             let top_level = matches!(ty, Type::Reference(r) if std::ptr::eq(r, reference));
@@ -341,9 +349,10 @@ fn first_borrow(ty: &Type) -> Option<Borrow<'_>> {
             }
         }
         fn visit_type_impl_trait(&mut self, it: &'a syn::TypeImplTrait) {
-            let is_static = it.bounds.iter().any(
-                |b| matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "static"),
-            );
+            let is_static = it
+                .bounds
+                .iter()
+                .any(|b| matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "static"));
             if self.found.is_none() && !is_static {
                 self.found = Some(Borrow::ImplTrait(it));
             }
@@ -420,7 +429,11 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
         Kind::Cpu => quote!(#private::cpu),
     };
     let name = &sig.ident;
-    let what = quote!(::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)));
+    let what = quote!(::core::concat!(
+        ::core::module_path!(),
+        "::",
+        ::core::stringify!(#name)
+    ));
 
     let mut async_sig = sig.clone();
     // `async` where `fn` was, so errors about the future underline the fn.
@@ -470,7 +483,11 @@ fn rename_args(sig: &mut Signature) -> Vec<TokenStream> {
                 call.push(quote!(self));
             }
             FnArg::Typed(typed) => match &mut *typed.pat {
-                Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() && ident.ident != "self" => {
+                Pat::Ident(ident)
+                    if ident.by_ref.is_none()
+                        && ident.subpat.is_none()
+                        && ident.ident != "self" =>
+                {
                     ident.mutability = None;
                     call.push(ident.ident.to_token_stream());
                 }

@@ -84,13 +84,18 @@ impl Counters {
     }
 
     pub(crate) fn started(&self, waited: Duration) {
-        self.queue_wait_ns.fetch_add(nanos(waited), Ordering::Relaxed);
+        self.queue_wait_ns
+            .fetch_add(nanos(waited), Ordering::Relaxed);
         self.started.fetch_add(1, Ordering::AcqRel);
     }
 
     pub(crate) fn finished(&self, ran: Duration, panicked: bool) {
         self.run_ns.fetch_add(nanos(ran), Ordering::Relaxed);
-        let counter = if panicked { &self.panicked } else { &self.completed };
+        let counter = if panicked {
+            &self.panicked
+        } else {
+            &self.completed
+        };
         counter.fetch_add(1, Ordering::AcqRel);
     }
 

@@ -1,0 +1,111 @@
+//! Where offloaded bodies run, with and without a tokio runtime, and how
+//! their panics come back.
+
+use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};
+use std::thread;
+
+use bridge_runtime::offload;
+
+fn thread_name() -> String {
+    thread::current().name().unwrap_or("<unnamed>").to_owned()
+}
+
+#[offload(io)]
+fn io_where() -> (thread::ThreadId, String) {
+    (thread::current().id(), thread_name())
+}
+
+#[offload(cpu)]
+fn cpu_where() -> (thread::ThreadId, Option<usize>) {
+    (thread::current().id(), rayon::current_thread_index())
+}
+
+#[offload(io)]
+fn io_panics(message: String) -> u32 {
+    panic!("{message}")
+}
+
+#[derive(Debug, PartialEq)]
+struct CustomPayload(u32);
+
+#[offload(cpu)]
+fn cpu_panics_with(code: u32) -> u32 {
+    panic_any(CustomPayload(code))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn io_runs_on_the_current_runtimes_blocking_pool() {
+    let caller = thread::current().id();
+    let (ran_on, name) = io_where().await;
+    assert_ne!(ran_on, caller);
+    // tokio names its blocking threads like its workers; the shared
+    // runtime's would be `bridge-shared-N`.
+    assert!(name.starts_with("tokio"), "ran on {name}");
+}
+
+#[test]
+fn io_with_a_custom_runtime_uses_that_runtimes_threads() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .thread_name("custom-rt")
+        .build()
+        .expect("runtime");
+    let (_, name) = runtime.block_on(io_where());
+    assert_eq!(name, "custom-rt");
+}
+
+#[test]
+fn io_without_tokio_falls_back_to_the_shared_runtime() {
+    assert!(tokio::runtime::Handle::try_current().is_err());
+    let (ran_on, name) = futures::executor::block_on(io_where());
+    assert_ne!(ran_on, thread::current().id());
+    assert!(name.starts_with("bridge-shared-"), "ran on {name}");
+}
+
+#[test]
+fn cpu_runs_on_rayon_without_tokio() {
+    let (ran_on, index) = futures::executor::block_on(cpu_where());
+    assert_ne!(ran_on, thread::current().id());
+    assert!(index.is_some(), "not a rayon worker");
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+}
+
+#[tokio::test]
+async fn io_panic_resumes_in_the_awaiting_task_with_its_payload() {
+    let error = tokio::spawn(io_panics("disk on fire".into()))
+        .await
+        .expect_err("the task should have panicked");
+    let payload = error.into_panic();
+    assert_eq!(panic_message(&*payload), Some("disk on fire"));
+}
+
+#[test]
+fn cpu_panic_resumes_with_its_payload_and_rayon_survives() {
+    for code in [1, 2, 3] {
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            futures::executor::block_on(cpu_panics_with(code))
+        }));
+        let payload = caught.expect_err("the call should have panicked");
+        assert_eq!(
+            payload.downcast_ref::<CustomPayload>(),
+            Some(&CustomPayload(code))
+        );
+    }
+    // The process is alive and rayon's pool still works.
+    let (_, index) = futures::executor::block_on(cpu_where());
+    assert!(index.is_some());
+    assert!(bridge_runtime::CpuPool::global().stats().panicked >= 3);
+}
+
+#[test]
+fn plain_api_matches_the_macros() {
+    let sum = futures::executor::block_on(bridge_runtime::cpu(|| (1..=100u32).sum::<u32>()));
+    assert_eq!(sum, 5050);
+    let name = futures::executor::block_on(bridge_runtime::io(thread_name));
+    assert!(name.starts_with("bridge-shared-"), "ran on {name}");
+}

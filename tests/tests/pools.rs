@@ -1,0 +1,262 @@
+//! Named pools: limits, thread counts, stats, cancellation before start, and
+//! a runtime that shuts down under a queued call.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, mpsc};
+use std::task::Context;
+use std::thread;
+use std::time::Duration;
+
+use bridge_runtime::{CpuPool, IoPool, offload};
+
+/// Tracks how many bodies run at once and the highest that reached.
+struct Gauge {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl Gauge {
+    const fn new() -> Self {
+        Gauge {
+            now: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    fn hold(&self, duration: Duration) {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        thread::sleep(duration);
+        self.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+static LIMITED: IoPool = IoPool::new("limited", 2);
+static LIMITED_GAUGE: Gauge = Gauge::new();
+
+#[offload(io, pool = LIMITED)]
+fn limited_work(id: usize) -> usize {
+    LIMITED_GAUGE.hold(Duration::from_millis(40));
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn io_pool_runs_at_most_its_size_at_once_and_counts_everything() {
+    let tasks: Vec<_> = (0..8).map(|i| tokio::spawn(limited_work(i))).collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.expect("no panic"));
+    }
+    assert_eq!(results, (0..8).collect::<Vec<_>>());
+    assert_eq!(LIMITED_GAUGE.peak.load(Ordering::SeqCst), 2);
+
+    let stats = LIMITED.stats();
+    assert_eq!(stats.submitted, 8);
+    assert_eq!(stats.completed, 8);
+    assert_eq!((stats.running, stats.queued), (0, 0));
+    assert_eq!((stats.panicked, stats.cancelled), (0, 0));
+    // 8 bodies of 40 ms: at least 320 ms of run time in all, and with 2 slots
+    // the later calls waited for the earlier ones.
+    assert!(stats.run_time >= Duration::from_millis(300), "{stats:?}");
+    assert!(stats.queue_wait >= Duration::from_millis(100), "{stats:?}");
+    assert_eq!(LIMITED.size(), Some(2));
+}
+
+static HEAVY: CpuPool = CpuPool::new("heavy", 2);
+static HEAVY_GAUGE: Gauge = Gauge::new();
+
+#[offload(cpu, pool = HEAVY)]
+fn heavy_work() -> String {
+    HEAVY_GAUGE.hold(Duration::from_millis(30));
+    thread::current().name().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn cpu_pool_starts_its_threads_on_first_use() {
+    assert!(format!("{HEAVY:?}").contains("started: false"));
+    let names = futures::executor::block_on(async {
+        let calls: Vec<_> = (0..6).map(|_| heavy_work()).collect();
+        let mut names = Vec::new();
+        for call in calls {
+            // Polled together so they are all submitted before any finishes.
+            names.push(call);
+        }
+        futures::future::join_all(names).await
+    });
+    assert!(format!("{HEAVY:?}").contains("started: true"));
+    for name in &names {
+        assert!(name == "heavy-0" || name == "heavy-1", "ran on {name}");
+    }
+    assert_eq!(HEAVY_GAUGE.peak.load(Ordering::SeqCst), 2);
+    assert_eq!(HEAVY.stats().completed, 6);
+    assert_eq!(HEAVY.threads(), Some(2));
+}
+
+static ONE: IoPool = IoPool::new("one", 1);
+
+#[offload(io, pool = ONE)]
+fn occupy(release: Arc<Barrier>) {
+    release.wait();
+}
+
+#[offload(io, pool = ONE)]
+fn must_not_run(ran: Arc<AtomicBool>) {
+    ran.store(true, Ordering::SeqCst);
+}
+
+fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> bool {
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(future).poll(&mut cx).is_ready()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_dropped_while_queued_never_runs() {
+    let release = Arc::new(Barrier::new(2));
+    let busy = tokio::spawn(occupy(release.clone()));
+    // Wait until the single slot is taken.
+    while ONE.stats().running == 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let ran = Arc::new(AtomicBool::new(false));
+    let mut queued = Box::pin(must_not_run(ran.clone()));
+    assert!(!poll_once(&mut queued));
+    assert_eq!(ONE.stats().queued, 1);
+    drop(queued);
+
+    tokio::task::spawn_blocking(move || release.wait())
+        .await
+        .expect("barrier");
+    busy.await.expect("no panic");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!ran.load(Ordering::SeqCst), "the dropped call ran");
+    let stats = ONE.stats();
+    assert_eq!((stats.cancelled, stats.completed, stats.queued), (1, 1, 0));
+}
+
+static SINGLE: CpuPool = CpuPool::new("single", 1);
+
+#[test]
+fn a_cpu_call_dropped_in_rayons_queue_never_runs() {
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let busy = thread::spawn(move || {
+        futures::executor::block_on(SINGLE.run(move || {
+            let _ = started_tx.send(());
+            let _ = release_rx.recv();
+        }))
+    });
+    started_rx.recv().expect("busy call started");
+
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let mut queued = Box::pin(SINGLE.run(move || flag.store(true, Ordering::SeqCst)));
+    assert!(!poll_once(&mut queued));
+    drop(queued);
+
+    release_tx.send(()).expect("release");
+    busy.join().expect("no panic");
+    // Let the pool's thread take the dropped call off its queue.
+    futures::executor::block_on(SINGLE.run(|| ()));
+    assert!(!ran.load(Ordering::SeqCst), "the dropped call ran");
+    assert_eq!(SINGLE.stats().cancelled, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_dropped_after_its_body_started_runs_to_completion() {
+    let (started_tx, started_rx) = mpsc::channel();
+    let finished = Arc::new(AtomicBool::new(false));
+    let done = finished.clone();
+    let mut call = Box::pin(bridge_runtime::io(move || {
+        let _ = started_tx.send(());
+        thread::sleep(Duration::from_millis(50));
+        done.store(true, Ordering::SeqCst);
+        7
+    }));
+    assert!(!poll_once(&mut call));
+    tokio::task::spawn_blocking(move || started_rx.recv())
+        .await
+        .expect("join")
+        .expect("body started");
+    drop(call);
+    assert!(!finished.load(Ordering::SeqCst));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        finished.load(Ordering::SeqCst),
+        "the started body was stopped"
+    );
+}
+
+static DOOMED: IoPool = IoPool::new("doomed", 1);
+
+#[offload(io, pool = DOOMED)]
+fn hold_doomed(duration: Duration) {
+    thread::sleep(duration);
+}
+
+#[offload(io, pool = DOOMED)]
+fn shutdown_victim() -> u32 {
+    1
+}
+
+#[test]
+fn a_runtime_shut_down_under_a_queued_call_panics_the_awaiter_by_name() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .expect("runtime");
+    let handle = runtime.handle().clone();
+    let holder = runtime.spawn(hold_doomed(Duration::from_millis(200)));
+    while DOOMED.stats().running == 0 {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let awaiter = thread::spawn(move || {
+        let _entered = handle.enter();
+        futures::executor::block_on(shutdown_victim())
+    });
+    while DOOMED.stats().queued == 0 {
+        thread::sleep(Duration::from_millis(1));
+    }
+    drop(holder);
+    runtime.shutdown_background();
+
+    let payload = awaiter
+        .join()
+        .expect_err("the awaiter should panic, not hang");
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(message.contains("shutdown_victim"), "{message}");
+    assert!(message.contains("shut down"), "{message}");
+    assert_eq!(DOOMED.stats().cancelled, 1);
+}
+
+#[test]
+fn a_call_dropped_in_tokios_blocking_queue_never_runs() {
+    // One blocking thread, held busy: the next call waits in tokio's queue.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .build()
+        .expect("runtime");
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let cancelled_before = IoPool::global().stats().cancelled;
+    runtime.block_on(async move {
+        let busy = tokio::spawn(bridge_runtime::io(move || {
+            let _ = release_rx.recv();
+        }));
+        tokio::task::yield_now().await;
+        let mut queued = Box::pin(bridge_runtime::io(move || {
+            flag.store(true, Ordering::SeqCst)
+        }));
+        assert!(!poll_once(&mut queued));
+        drop(queued);
+        release_tx.send(()).expect("release");
+        busy.await.expect("no panic");
+        // The blocking thread takes the dropped call next, and skips it.
+        bridge_runtime::io(|| ()).await;
+    });
+    assert!(!ran.load(Ordering::SeqCst), "the dropped call ran");
+    assert!(IoPool::global().stats().cancelled > cancelled_before);
+}
