@@ -1,1 +1,195 @@
-fn main() {}
+//! What bridge costs per call, against the hand-written equivalent in the
+//! same run.
+//!
+//! Criterion measures each variant; then an interleaved A/B run (variants
+//! alternated round by round, so machine noise hits both alike) prints the
+//! median ratio `bridge / hand-written` for each pair.
+//!
+//! ```text
+//! cargo bench -p bridge-runtime --bench overhead
+//! ```
+
+#![allow(clippy::unwrap_used)] // a benchmark fails loudly, and that is right
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use bridge_runtime::offload;
+use criterion::{Criterion, criterion_group};
+use tokio::runtime::Runtime;
+
+const BATCH: usize = 10_000;
+
+#[offload(io)]
+fn io_trivial(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+#[offload(cpu)]
+fn cpu_trivial(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+async fn hand_io(x: u64) -> u64 {
+    tokio::task::spawn_blocking(move || black_box(x) + 1)
+        .await
+        .unwrap()
+}
+
+async fn hand_cpu(x: u64) -> u64 {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let _ = tx.send(black_box(x) + 1);
+    });
+    rx.await.unwrap()
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// `iters` calls one after another, awaited in one task.
+fn one_at_a_time<F, Fut>(rt: &Runtime, iters: u64, call: F) -> Duration
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = u64>,
+{
+    rt.block_on(async {
+        let start = Instant::now();
+        for i in 0..iters {
+            black_box(call(i).await);
+        }
+        start.elapsed()
+    })
+}
+
+/// `BATCH` calls in flight at once, `iters` times.
+fn all_at_once<F, Fut>(rt: &Runtime, iters: u64, call: F) -> Duration
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = u64>,
+{
+    rt.block_on(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            let calls = (0..BATCH as u64).map(&call);
+            black_box(futures::future::join_all(calls).await);
+        }
+        start.elapsed()
+    })
+}
+
+fn offload_benches(c: &mut Criterion) {
+    let rt = runtime();
+    // Warm the pools: threads started, rayon's global pool built.
+    one_at_a_time(&rt, 1000, io_trivial);
+    one_at_a_time(&rt, 1000, cpu_trivial);
+
+    let mut group = c.benchmark_group("io_one_at_a_time");
+    group.bench_function("offload_io", |b| b.iter_custom(|n| one_at_a_time(&rt, n, io_trivial)));
+    group.bench_function("spawn_blocking", |b| b.iter_custom(|n| one_at_a_time(&rt, n, hand_io)));
+    group.finish();
+
+    let mut group = c.benchmark_group("cpu_one_at_a_time");
+    group.bench_function("offload_cpu", |b| b.iter_custom(|n| one_at_a_time(&rt, n, cpu_trivial)));
+    group.bench_function("rayon_oneshot", |b| b.iter_custom(|n| one_at_a_time(&rt, n, hand_cpu)));
+    group.finish();
+
+    let mut group = c.benchmark_group("io_10000_at_once");
+    group.sample_size(10);
+    group.bench_function("offload_io", |b| b.iter_custom(|n| all_at_once(&rt, n, io_trivial)));
+    group.bench_function("spawn_blocking", |b| b.iter_custom(|n| all_at_once(&rt, n, hand_io)));
+    group.finish();
+
+    let mut group = c.benchmark_group("cpu_10000_at_once");
+    group.sample_size(10);
+    group.bench_function("offload_cpu", |b| b.iter_custom(|n| all_at_once(&rt, n, cpu_trivial)));
+    group.bench_function("rayon_oneshot", |b| b.iter_custom(|n| all_at_once(&rt, n, hand_cpu)));
+    group.finish();
+}
+
+/// Runs `bridge` and `hand` alternately for `rounds` rounds of `iters`
+/// iterations each (swapping which goes first every round) and prints the
+/// median time per iteration of each and the ratio of the medians.
+fn interleaved(
+    name: &str,
+    rounds: usize,
+    iters: u64,
+    mut bridge: impl FnMut(u64) -> Duration,
+    mut hand: impl FnMut(u64) -> Duration,
+) {
+    let mut a = Vec::with_capacity(rounds);
+    let mut b = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            a.push(bridge(iters));
+            b.push(hand(iters));
+        } else {
+            b.push(hand(iters));
+            a.push(bridge(iters));
+        }
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2] / u32::try_from(iters).unwrap()
+    };
+    let (ma, mb) = (median(&mut a), median(&mut b));
+    println!(
+        "ratio {name:<28} bridge {:>11.3?}  hand-written {:>11.3?}  bridge/hand = {:.3}",
+        ma,
+        mb,
+        ma.as_secs_f64() / mb.as_secs_f64()
+    );
+}
+
+fn ratios() {
+    let rt = runtime();
+    println!("\ninterleaved A/B, median per call over rounds:");
+    interleaved(
+        "io one at a time",
+        41,
+        2_000,
+        |n| one_at_a_time(&rt, n, io_trivial),
+        |n| one_at_a_time(&rt, n, hand_io),
+    );
+    interleaved(
+        "cpu one at a time",
+        41,
+        2_000,
+        |n| one_at_a_time(&rt, n, cpu_trivial),
+        |n| one_at_a_time(&rt, n, hand_cpu),
+    );
+    interleaved(
+        "io 10000 at once (per batch)",
+        21,
+        1,
+        |n| all_at_once(&rt, n, io_trivial),
+        |n| all_at_once(&rt, n, hand_io),
+    );
+    interleaved(
+        "cpu 10000 at once (per batch)",
+        21,
+        1,
+        |n| all_at_once(&rt, n, cpu_trivial),
+        |n| all_at_once(&rt, n, hand_cpu),
+    );
+}
+
+criterion_group!(benches, offload_benches);
+
+fn main() {
+    // `cargo bench -- <filter>` runs the matching criterion benches only;
+    // the interleaved ratios run with no filter or with the filter `ratio`.
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if filter.as_deref() != Some("ratio") {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
+    }
+    if filter.is_none() || filter.as_deref() == Some("ratio") {
+        ratios();
+    }
+}

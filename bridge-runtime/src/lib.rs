@@ -199,3 +199,8 @@ pub mod __private {
         pool.cpu_pool()
     }
 }
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
