@@ -58,6 +58,118 @@ mod stats;
 
 use std::future::Future;
 
+/// Turns a blocking `fn` into an `async fn` whose body runs on a thread pool:
+/// `#[offload(io)]` on tokio's blocking pool, `#[offload(cpu)]` on rayon.
+///
+/// ```
+/// use bridge_runtime::offload;
+///
+/// /// Reads the whole file.
+/// #[offload(io)]
+/// pub fn read_config(path: std::path::PathBuf) -> std::io::Result<String> {
+///     std::fs::read_to_string(path)
+/// }
+/// // is now: pub async fn read_config(path: PathBuf) -> io::Result<String>
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// assert!(read_config("Cargo.toml".into()).await.is_ok());
+/// # }
+/// ```
+///
+/// The equivalent code without the macro, for `io` (for `cpu`, the call is
+/// [`CpuPool::global`]`().run(..)`):
+///
+/// ```
+/// pub async fn read_config(path: std::path::PathBuf) -> std::io::Result<String> {
+///     bridge_runtime::io(move || std::fs::read_to_string(path)).await
+/// }
+/// # futures::executor::block_on(async { assert!(read_config("Cargo.toml".into()).await.is_ok()) });
+/// ```
+///
+/// # What is kept
+///
+/// Visibility, doc comments and other attributes, generics and where-clauses,
+/// argument patterns (`(a, b): (u32, u32)`, `mut x`), the return type
+/// (`Result` with `?` and early `return` work in the body). Free functions and
+/// associated functions are supported, including methods taking `self` or
+/// `self: Arc<Self>`, in inherent impls and in trait impls whose trait
+/// declares the method `async fn`:
+///
+/// ```
+/// use std::sync::Arc;
+/// use bridge_runtime::offload;
+///
+/// trait Load {
+///     async fn load(self: Arc<Self>, key: u32) -> Option<String>;
+/// }
+///
+/// struct Files;
+///
+/// impl Load for Files {
+///     #[offload(io)]
+///     fn load(self: Arc<Self>, key: u32) -> Option<String> {
+///         std::fs::read_to_string(format!("{key}.txt")).ok()
+///     }
+/// }
+/// # futures::executor::block_on(async { assert_eq!(Arc::new(Files).load(404).await, None) });
+/// ```
+///
+/// # Semantics
+///
+/// - The future is `Send + 'static` whenever the arguments and the result
+///   are: it can be passed to `tokio::spawn`.
+/// - `io` uses the blocking pool of the tokio runtime current where the future
+///   is polled; with none (a `futures` executor, smol) it uses bridge's
+///   shared runtime (see [`set_runtime`]). `cpu` needs no tokio.
+/// - A panic in the body resumes in the awaiting task with its payload.
+/// - Nothing runs until the future is first polled; if it is dropped before
+///   the body started, the body never runs. Once started, the body runs to
+///   completion and its result is dropped.
+/// - With the `tracing` feature, the body runs inside the caller's span.
+///
+/// # Options
+///
+/// - `pool = NAME`: a `static` [`IoPool`] (with `io`) or [`CpuPool`] (with
+///   `cpu`) to run on instead of the default; a pool of the other kind is a
+///   compile error at `NAME`.
+/// - `keep = NAME`: the original blocking fn stays callable under `NAME`.
+///   For an associated fn, the kept one is a method of the same impl, which
+///   needs a receiver; in a trait impl, `keep` adds a method the trait does
+///   not have, so use it in inherent impls.
+/// - `crate = PATH`: the path to this crate, if the dependency is renamed.
+///
+/// ```
+/// use bridge_runtime::{offload, IoPool};
+///
+/// static DISK: IoPool = IoPool::new("disk", 2);
+///
+/// #[offload(io, pool = DISK, keep = file_len_blocking)]
+/// fn file_len(path: String) -> u64 {
+///     std::fs::metadata(path).map_or(0, |m| m.len())
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(file_len("Cargo.toml".into()).await, file_len_blocking("Cargo.toml".into()));
+/// # });
+/// ```
+///
+/// # Compile errors
+///
+/// The body runs on another thread after the call returned, so arguments
+/// must be owned; the error names the owned type to take:
+///
+/// ```compile_fail
+/// #[bridge_runtime::offload(io)]
+/// fn read(path: &std::path::Path) -> Vec<u8> { std::fs::read(path).unwrap_or_default() }
+/// // error: `#[offload]` runs the body on another thread, so it must own its
+/// //        arguments; `path: &Path` is borrowed
+/// //          help: take `PathBuf` instead
+/// ```
+///
+/// Likewise for `&self` (take `self` or `self: Arc<Self>`), an `async fn`
+/// (it is async already), a missing or unknown kind, and unknown or repeated
+/// options. Every mistake in the item is reported at once, and the original
+/// item is still emitted, so the rest of the crate keeps compiling.
 pub use bridge_macros::offload;
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
