@@ -63,7 +63,7 @@ pub(crate) fn split(attribute: &str, tokens: TokenStream, errors: &mut Errors) -
 fn hint(attribute: &str) -> &'static str {
     match attribute {
         "offload" => "`io`, `cpu`, `pool = NAME`, `keep = NAME` or `crate = PATH`",
-        _ => "`keep = NAME` or `crate = PATH`",
+        _ => "`local`, `keep = NAME` or `crate = PATH`",
     }
 }
 

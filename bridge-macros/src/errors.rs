@@ -31,4 +31,12 @@ impl Errors {
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
         self.list.iter().map(syn::Error::to_compile_error).collect()
     }
+
+    /// The original item, unchanged, followed by the errors: the rest of the
+    /// crate keeps compiling and an IDE keeps working.
+    pub(crate) fn with_item(&self, item: TokenStream) -> TokenStream {
+        let mut out = item;
+        out.extend(self.to_compile_errors());
+        out
+    }
 }

@@ -1,10 +1,11 @@
 //! The items the attributes accept: a `fn` with or without a body.
 
 use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
+use quote::{ToTokens, format_ident, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use syn::{Attribute, Block, Signature, Token, Visibility};
+use syn::visit::Visit;
+use syn::{Attribute, Block, FnArg, Pat, Signature, Token, Type, Visibility};
 
 /// A function as written: free, associated, or a trait method declaration
 /// (no body; always an error, but reported precisely).
@@ -72,4 +73,63 @@ fn first_span<T: ToTokens>(tokens: &T) -> Span {
         .into_iter()
         .next()
         .map_or_else(Span::call_site, |t| t.span())
+}
+
+/// Gives every argument of the generated fn a plain name (the kept fn gets
+/// the patterns) and returns the expressions that pass them on.
+pub(crate) fn rename_args(sig: &mut Signature) -> Vec<TokenStream> {
+    let mut call = Vec::new();
+    for (index, input) in sig.inputs.iter_mut().enumerate() {
+        match input {
+            FnArg::Receiver(receiver) => {
+                receiver.mutability = None;
+                call.push(quote!(self));
+            }
+            FnArg::Typed(typed) => match &mut *typed.pat {
+                Pat::Ident(ident)
+                    if ident.by_ref.is_none()
+                        && ident.subpat.is_none()
+                        && ident.ident != "self" =>
+                {
+                    ident.mutability = None;
+                    call.push(ident.ident.to_token_stream());
+                }
+                _ => {
+                    let name = format_ident!("__arg{}", index, span = Span::mixed_site());
+                    typed.pat = Box::new(syn::parse_quote!(#name));
+                    call.push(name.to_token_stream());
+                }
+            },
+        }
+    }
+    call
+}
+
+pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl Visit<'_> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_type(ty);
+    finder.0
+}
+
+/// `module::path::name`, for messages that name the function at run time.
+pub(crate) fn qualified_name(sig: &Signature) -> TokenStream {
+    let name = &sig.ident;
+    quote!(::core::concat!(
+        ::core::module_path!(),
+        "::",
+        ::core::stringify!(#name)
+    ))
+}
+
+/// Whether the item also carries `#[name]` (by its last path segment).
+pub(crate) fn find_attribute<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
+    attrs
+        .iter()
+        .find(|a| a.path().segments.last().is_some_and(|s| s.ident == name))
 }

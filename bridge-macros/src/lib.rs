@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod blocking;
 mod errors;
 mod item;
 mod offload;
@@ -14,4 +15,11 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
     offload::offload(args.into(), item.into()).into()
+}
+
+/// Turns an `async fn` into a blocking `fn` that is safe to call from any
+/// context. Documented in `bridge-runtime`.
+#[proc_macro_attribute]
+pub fn blocking(args: TokenStream, item: TokenStream) -> TokenStream {
+    blocking::blocking(args.into(), item.into()).into()
 }

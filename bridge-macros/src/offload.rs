@@ -1,7 +1,7 @@
 //! `#[offload(io | cpu, pool = P, keep = NAME, crate = PATH)]`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{FnArg, GenericParam, Ident, Pat, Path, ReturnType, Signature, Token, Type};
@@ -138,7 +138,7 @@ pub(crate) fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(function) => function,
         Err(error) => {
             errors.push(error);
-            return with_errors(item, &errors);
+            return errors.with_item(item);
         }
     };
     check(&function, &options, &mut errors);
@@ -146,16 +146,8 @@ pub(crate) fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
         (Some((kind, _)), Ok(body)) if errors.is_empty() => {
             expand(*kind, &options, function.clone_parts(), body)
         }
-        _ => with_errors(item, &errors),
+        _ => errors.with_item(item),
     }
-}
-
-/// The original item, unchanged, followed by the errors: the rest of the
-/// crate keeps compiling and an IDE keeps working.
-fn with_errors(item: TokenStream, errors: &Errors) -> TokenStream {
-    let mut out = item;
-    out.extend(errors.to_compile_errors());
-    out
 }
 
 const OWN: &str = "`#[offload]` runs the body on another thread, so it must own its arguments";
@@ -166,6 +158,12 @@ fn check(function: &FnItem, options: &Options, errors: &mut Errors) {
         errors.at(
             asyncness,
             "this fn is already `async`; `#[offload]` turns a blocking `fn` into an `async fn`: remove `async` (to call async code from sync code, use `#[blocking]`)",
+        );
+    }
+    if let Some(blocking) = item::find_attribute(&function.attrs, "blocking") {
+        errors.at(
+            blocking,
+            "`#[offload]` and `#[blocking]` do opposite things and cannot be combined: `#[offload]` makes a blocking fn async, `#[blocking]` makes an async fn blocking",
         );
     }
     if let Some(constness) = &sig.constness {
@@ -442,7 +440,7 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
     let (closure, kept) = match &options.keep {
         None => {
             let closure = match &sig.output {
-                ReturnType::Type(_, ty) if !contains_impl_trait(ty) => {
+                ReturnType::Type(_, ty) if !item::contains_impl_trait(ty) => {
                     quote!(move || -> #ty #body)
                 }
                 _ => quote!(move || #body),
@@ -453,7 +451,7 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
             let mut sync_sig = sig.clone();
             sync_sig.ident = keep.clone();
             let kept = quote!(#(#attrs)* #vis #sync_sig #body);
-            let call_args = rename_args(&mut async_sig);
+            let call_args = item::rename_args(&mut async_sig);
             let callee = if sig.receiver().is_some() {
                 quote!(Self::#keep)
             } else {
@@ -470,46 +468,4 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
             #runner(#pool, #what, #closure).await
         }
     }
-}
-
-/// Gives every argument of the async fn a plain name (the kept fn gets the
-/// patterns) and returns the expressions that pass them on.
-fn rename_args(sig: &mut Signature) -> Vec<TokenStream> {
-    let mut call = Vec::new();
-    for (index, input) in sig.inputs.iter_mut().enumerate() {
-        match input {
-            FnArg::Receiver(receiver) => {
-                receiver.mutability = None;
-                call.push(quote!(self));
-            }
-            FnArg::Typed(typed) => match &mut *typed.pat {
-                Pat::Ident(ident)
-                    if ident.by_ref.is_none()
-                        && ident.subpat.is_none()
-                        && ident.ident != "self" =>
-                {
-                    ident.mutability = None;
-                    call.push(ident.ident.to_token_stream());
-                }
-                _ => {
-                    let name = format_ident!("__arg{}", index, span = Span::mixed_site());
-                    typed.pat = Box::new(syn::parse_quote!(#name));
-                    call.push(name.to_token_stream());
-                }
-            },
-        }
-    }
-    call
-}
-
-fn contains_impl_trait(ty: &Type) -> bool {
-    struct Finder(bool);
-    impl Visit<'_> for Finder {
-        fn visit_type_impl_trait(&mut self, _: &syn::TypeImplTrait) {
-            self.0 = true;
-        }
-    }
-    let mut finder = Finder(false);
-    finder.visit_type(ty);
-    finder.0
 }

@@ -90,25 +90,41 @@ fn offload_benches(c: &mut Criterion) {
     one_at_a_time(&rt, 1000, cpu_trivial);
 
     let mut group = c.benchmark_group("io_one_at_a_time");
-    group.bench_function("offload_io", |b| b.iter_custom(|n| one_at_a_time(&rt, n, io_trivial)));
-    group.bench_function("spawn_blocking", |b| b.iter_custom(|n| one_at_a_time(&rt, n, hand_io)));
+    group.bench_function("offload_io", |b| {
+        b.iter_custom(|n| one_at_a_time(&rt, n, io_trivial))
+    });
+    group.bench_function("spawn_blocking", |b| {
+        b.iter_custom(|n| one_at_a_time(&rt, n, hand_io))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("cpu_one_at_a_time");
-    group.bench_function("offload_cpu", |b| b.iter_custom(|n| one_at_a_time(&rt, n, cpu_trivial)));
-    group.bench_function("rayon_oneshot", |b| b.iter_custom(|n| one_at_a_time(&rt, n, hand_cpu)));
+    group.bench_function("offload_cpu", |b| {
+        b.iter_custom(|n| one_at_a_time(&rt, n, cpu_trivial))
+    });
+    group.bench_function("rayon_oneshot", |b| {
+        b.iter_custom(|n| one_at_a_time(&rt, n, hand_cpu))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("io_10000_at_once");
     group.sample_size(10);
-    group.bench_function("offload_io", |b| b.iter_custom(|n| all_at_once(&rt, n, io_trivial)));
-    group.bench_function("spawn_blocking", |b| b.iter_custom(|n| all_at_once(&rt, n, hand_io)));
+    group.bench_function("offload_io", |b| {
+        b.iter_custom(|n| all_at_once(&rt, n, io_trivial))
+    });
+    group.bench_function("spawn_blocking", |b| {
+        b.iter_custom(|n| all_at_once(&rt, n, hand_io))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("cpu_10000_at_once");
     group.sample_size(10);
-    group.bench_function("offload_cpu", |b| b.iter_custom(|n| all_at_once(&rt, n, cpu_trivial)));
-    group.bench_function("rayon_oneshot", |b| b.iter_custom(|n| all_at_once(&rt, n, hand_cpu)));
+    group.bench_function("offload_cpu", |b| {
+        b.iter_custom(|n| all_at_once(&rt, n, cpu_trivial))
+    });
+    group.bench_function("rayon_oneshot", |b| {
+        b.iter_custom(|n| all_at_once(&rt, n, hand_cpu))
+    });
     group.finish();
 }
 

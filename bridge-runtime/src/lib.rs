@@ -51,6 +51,7 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+mod blocking;
 mod job;
 mod pool;
 mod shared;
@@ -171,6 +172,13 @@ use std::future::Future;
 /// options. Every mistake in the item is reported at once, and the original
 /// item is still emitted, so the rest of the crate keeps compiling.
 pub use bridge_macros::offload;
+
+pub use blocking::{
+    BlockingStream, LocalBlockingStream, block_on, block_on_local, block_on_stream,
+    block_on_stream_local,
+};
+/// Turns an `async fn` into a blocking `fn`, safe to call from any context.
+pub use bridge_macros::blocking;
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
 pub use stats::PoolStats;
@@ -299,6 +307,47 @@ pub mod __private {
         fn cpu_pool(&'static self) -> &'static CpuPool {
             self
         }
+    }
+
+    /// Fixes the output type of an async block, so `?` in it infers.
+    pub fn typed<R, F: Future<Output = R>>(future: F) -> F {
+        future
+    }
+
+    /// `#[blocking]`.
+    pub fn block_on<F>(future: F) -> F::Output
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
+        crate::block_on(future)
+    }
+
+    /// `#[blocking(local)]`: `what` names the function in the panic message.
+    pub fn block_on_local<F: Future>(what: &'static str, future: F) -> F::Output {
+        crate::blocking::block_on_local_named(what, future)
+    }
+
+    /// `#[blocking]` on an `async fn` returning `impl Stream`.
+    pub fn block_on_stream<F, S>(future: F) -> crate::BlockingStream<S>
+    where
+        F: Future<Output = S> + Send,
+        S: futures_core::Stream + Send,
+        S::Item: Send,
+    {
+        crate::block_on_stream(crate::block_on(future))
+    }
+
+    /// `#[blocking(local)]` on an `async fn` returning `impl Stream`.
+    pub fn block_on_stream_local<F, S>(
+        what: &'static str,
+        future: F,
+    ) -> crate::LocalBlockingStream<S>
+    where
+        F: Future<Output = S>,
+        S: futures_core::Stream,
+    {
+        crate::block_on_stream_local(crate::blocking::block_on_local_named(what, future))
     }
 
     /// Checks the kind of a `pool = X` argument.
