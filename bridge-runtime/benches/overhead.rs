@@ -14,7 +14,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use bridge_runtime::offload;
+use bridge_runtime::{blocking, offload};
 use criterion::{Criterion, criterion_group};
 use tokio::runtime::Runtime;
 
@@ -27,6 +27,11 @@ fn io_trivial(x: u64) -> u64 {
 
 #[offload(cpu)]
 fn cpu_trivial(x: u64) -> u64 {
+    black_box(x) + 1
+}
+
+#[blocking]
+async fn blocking_trivial(x: u64) -> u64 {
     black_box(x) + 1
 }
 
@@ -128,9 +133,103 @@ fn offload_benches(c: &mut Criterion) {
     group.finish();
 }
 
+/// `iters` calls of `#[blocking]` from plain code.
+fn blocking_plain(iters: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters {
+        black_box(blocking_trivial(i));
+    }
+    start.elapsed()
+}
+
+/// `iters` calls of `Handle::block_on` on a prebuilt runtime: the floor.
+fn handle_block_on(handle: &tokio::runtime::Handle, iters: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters {
+        black_box(handle.block_on(async { black_box(i) + 1 }));
+    }
+    start.elapsed()
+}
+
+/// `iters` calls that each build a current-thread runtime, like
+/// `asyncio.run()` per call.
+fn runtime_per_call(iters: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        black_box(rt.block_on(async { black_box(i) + 1 }));
+    }
+    start.elapsed()
+}
+
+/// `iters` calls of `#[blocking]` from a task on a multi-thread worker.
+fn blocking_on_worker(rt: &Runtime, iters: u64) -> Duration {
+    rt.block_on(async {
+        tokio::spawn(async move {
+            let start = Instant::now();
+            for i in 0..iters {
+                black_box(blocking_trivial(i));
+            }
+            start.elapsed()
+        })
+        .await
+        .unwrap()
+    })
+}
+
+/// `iters` calls of `#[blocking]` inside a current-thread runtime.
+fn blocking_in_current_thread(rt: &Runtime, iters: u64) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        for i in 0..iters {
+            black_box(blocking_trivial(i));
+        }
+        start.elapsed()
+    })
+}
+
+fn blocking_benches(c: &mut Criterion) {
+    let shared = bridge_shared_handle();
+    let multi = runtime();
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let mut group = c.benchmark_group("blocking_from_plain_code");
+    group.bench_function("blocking", |b| b.iter_custom(blocking_plain));
+    group.bench_function("handle_block_on", |b| {
+        b.iter_custom(|n| handle_block_on(&shared, n))
+    });
+    group.bench_function("runtime_per_call", |b| b.iter_custom(runtime_per_call));
+    group.finish();
+
+    let mut group = c.benchmark_group("blocking_other_rows");
+    group.bench_function("multi_thread_worker", |b| {
+        b.iter_custom(|n| blocking_on_worker(&multi, n))
+    });
+    group.bench_function("current_thread_runtime", |b| {
+        b.iter_custom(|n| blocking_in_current_thread(&current, n))
+    });
+    group.finish();
+}
+
+/// The runtime `#[blocking]` uses from plain code in this process: installed
+/// here, so the hand-written variant can block on the very same one.
+fn bridge_shared_handle() -> tokio::runtime::Handle {
+    static SHARED: std::sync::OnceLock<Runtime> = std::sync::OnceLock::new();
+    let rt = SHARED.get_or_init(runtime);
+    // Fails harmlessly if already installed by an earlier call.
+    let _ = bridge_runtime::set_runtime(rt.handle().clone());
+    rt.handle().clone()
+}
+
 /// Runs `bridge` and `hand` alternately for `rounds` rounds of `iters`
 /// iterations each (swapping which goes first every round) and prints the
-/// median time per iteration of each and the ratio of the medians.
+/// median time per iteration of each (A, B) and the ratio of the medians.
 fn interleaved(
     name: &str,
     rounds: usize,
@@ -155,7 +254,7 @@ fn interleaved(
     };
     let (ma, mb) = (median(&mut a), median(&mut b));
     println!(
-        "ratio {name:<28} bridge {:>11.3?}  hand-written {:>11.3?}  bridge/hand = {:.3}",
+        "ratio {name:<36} A {:>10.3?}  B {:>10.3?}  A/B = {:.3}",
         ma,
         mb,
         ma.as_secs_f64() / mb.as_secs_f64()
@@ -164,7 +263,40 @@ fn interleaved(
 
 fn ratios() {
     let rt = runtime();
-    println!("\ninterleaved A/B, median per call over rounds:");
+    let shared = bridge_shared_handle();
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    interleaved(
+        "blocking vs Handle::block_on",
+        41,
+        20_000,
+        blocking_plain,
+        |n| handle_block_on(&shared, n),
+    );
+    interleaved(
+        "blocking vs runtime per call",
+        21,
+        200,
+        blocking_plain,
+        runtime_per_call,
+    );
+    interleaved(
+        "blocking on worker vs plain",
+        21,
+        2_000,
+        |n| blocking_on_worker(&rt, n),
+        blocking_plain,
+    );
+    interleaved(
+        "blocking in current-thread vs plain",
+        21,
+        200,
+        |n| blocking_in_current_thread(&current, n),
+        blocking_plain,
+    );
+    println!("\ninterleaved A/B (A = bridge, B = the reference), median per call over rounds:");
     interleaved(
         "io one at a time",
         41,
@@ -195,9 +327,10 @@ fn ratios() {
     );
 }
 
-criterion_group!(benches, offload_benches);
+criterion_group!(benches, offload_benches, blocking_benches);
 
 fn main() {
+    bridge_shared_handle();
     // `cargo bench -- <filter>` runs the matching criterion benches only;
     // the interleaved ratios run with no filter or with the filter `ratio`.
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));

@@ -1,11 +1,11 @@
 //! One offloaded call: the body, its bookkeeping, and the future that awaits it.
 
+use quanta::Instant;
 use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Instant;
 
 use tokio::sync::{SemaphorePermit, oneshot};
 
@@ -67,7 +67,7 @@ where
             return;
         }
         let started = Instant::now();
-        self.counters.started(started - self.submitted_at);
+        self.counters.started();
         #[cfg(feature = "tracing")]
         let outcome = {
             let span = std::mem::replace(&mut self.span, tracing::Span::none());
@@ -75,7 +75,8 @@ where
         };
         #[cfg(not(feature = "tracing"))]
         let outcome = catch_unwind(AssertUnwindSafe(body));
-        self.counters.finished(started.elapsed(), outcome.is_err());
+        let ran = Instant::now().duration_since(started);
+        self.counters.finished(outcome.is_err());
         // Free the slot before waking the caller, so a queued call can start.
         self.permit = None;
         if let Err(unsent) = tx.send(outcome) {
@@ -83,6 +84,8 @@ where
             // keep a panic in its destructor from reaching the pool thread.
             let _ = catch_unwind(AssertUnwindSafe(move || drop(unsent)));
         }
+        self.counters
+            .timed(started.duration_since(self.submitted_at), ran);
     }
 }
 

@@ -13,6 +13,10 @@ use std::time::Duration;
 /// (`completed`) or panics (`panicked`). A call whose future is dropped before
 /// the body started never runs and counts as `cancelled`.
 ///
+/// The counts of a call are updated before its result reaches the caller;
+/// its two times are added just after, so as not to delay the result, and
+/// may lag a snapshot taken at that very moment.
+///
 /// # Examples
 ///
 /// ```
@@ -50,14 +54,29 @@ pub struct PoolStats {
     pub run_time: Duration,
 }
 
-/// The live counters behind a [`PoolStats`]; `const`-constructible so pools can be `static`.
+/// The live counters behind a [`PoolStats`]; `const`-constructible so pools
+/// can be `static`. The ones bumped by callers and the ones bumped by pool
+/// threads live on separate cache lines, so a call does not drag one line
+/// back and forth between the two threads.
 #[derive(Debug)]
 pub(crate) struct Counters {
+    caller: CallerSide,
+    pool: PoolSide,
+}
+
+#[derive(Debug)]
+#[repr(align(128))]
+struct CallerSide {
     submitted: AtomicU64,
+    cancelled: AtomicU64,
+}
+
+#[derive(Debug)]
+#[repr(align(128))]
+struct PoolSide {
     started: AtomicU64,
     completed: AtomicU64,
     panicked: AtomicU64,
-    cancelled: AtomicU64,
     queue_wait_ns: AtomicU64,
     run_ns: AtomicU64,
 }
@@ -69,48 +88,59 @@ fn nanos(d: Duration) -> u64 {
 impl Counters {
     pub(crate) const fn new() -> Self {
         Counters {
-            submitted: AtomicU64::new(0),
-            started: AtomicU64::new(0),
-            completed: AtomicU64::new(0),
-            panicked: AtomicU64::new(0),
-            cancelled: AtomicU64::new(0),
-            queue_wait_ns: AtomicU64::new(0),
-            run_ns: AtomicU64::new(0),
+            caller: CallerSide {
+                submitted: AtomicU64::new(0),
+                cancelled: AtomicU64::new(0),
+            },
+            pool: PoolSide {
+                started: AtomicU64::new(0),
+                completed: AtomicU64::new(0),
+                panicked: AtomicU64::new(0),
+                queue_wait_ns: AtomicU64::new(0),
+                run_ns: AtomicU64::new(0),
+            },
         }
     }
 
     pub(crate) fn submitted(&self) {
-        self.submitted.fetch_add(1, Ordering::AcqRel);
+        self.caller.submitted.fetch_add(1, Ordering::AcqRel);
     }
 
-    pub(crate) fn started(&self, waited: Duration) {
-        self.queue_wait_ns
-            .fetch_add(nanos(waited), Ordering::Relaxed);
-        self.started.fetch_add(1, Ordering::AcqRel);
+    pub(crate) fn started(&self) {
+        self.pool.started.fetch_add(1, Ordering::AcqRel);
     }
 
-    pub(crate) fn finished(&self, ran: Duration, panicked: bool) {
-        self.run_ns.fetch_add(nanos(ran), Ordering::Relaxed);
+    pub(crate) fn finished(&self, panicked: bool) {
+        let pool = &self.pool;
         let counter = if panicked {
-            &self.panicked
+            &pool.panicked
         } else {
-            &self.completed
+            &pool.completed
         };
         counter.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// Adds a call's times to the totals; done after its result is on its way.
+    pub(crate) fn timed(&self, waited: Duration, ran: Duration) {
+        let pool = &self.pool;
+        pool.queue_wait_ns
+            .fetch_add(nanos(waited), Ordering::Relaxed);
+        pool.run_ns.fetch_add(nanos(ran), Ordering::Relaxed);
+    }
+
     pub(crate) fn cancelled(&self) {
-        self.cancelled.fetch_add(1, Ordering::AcqRel);
+        self.caller.cancelled.fetch_add(1, Ordering::AcqRel);
     }
 
     pub(crate) fn snapshot(&self) -> PoolStats {
         // Read each counter before the ones that are bumped earlier in a
         // call's life, so `running` and `queued` never come out negative.
-        let completed = self.completed.load(Ordering::Acquire);
-        let panicked = self.panicked.load(Ordering::Acquire);
-        let cancelled = self.cancelled.load(Ordering::Acquire);
-        let started = self.started.load(Ordering::Acquire);
-        let submitted = self.submitted.load(Ordering::Acquire);
+        let (caller, pool) = (&self.caller, &self.pool);
+        let completed = pool.completed.load(Ordering::Acquire);
+        let panicked = pool.panicked.load(Ordering::Acquire);
+        let cancelled = caller.cancelled.load(Ordering::Acquire);
+        let started = pool.started.load(Ordering::Acquire);
+        let submitted = caller.submitted.load(Ordering::Acquire);
         PoolStats {
             submitted,
             running: started.saturating_sub(completed + panicked),
@@ -118,8 +148,8 @@ impl Counters {
             completed,
             panicked,
             cancelled,
-            queue_wait: Duration::from_nanos(self.queue_wait_ns.load(Ordering::Relaxed)),
-            run_time: Duration::from_nanos(self.run_ns.load(Ordering::Relaxed)),
+            queue_wait: Duration::from_nanos(pool.queue_wait_ns.load(Ordering::Relaxed)),
+            run_time: Duration::from_nanos(pool.run_ns.load(Ordering::Relaxed)),
         }
     }
 }

@@ -55,8 +55,17 @@ async fn io_pool_runs_at_most_its_size_at_once_and_counts_everything() {
     assert_eq!(stats.completed, 8);
     assert_eq!((stats.running, stats.queued), (0, 0));
     assert_eq!((stats.panicked, stats.cancelled), (0, 0));
-    // 8 bodies of 40 ms: at least 320 ms of run time in all, and with 2 slots
-    // the later calls waited for the earlier ones.
+    // Times are added just after each result is sent: give the last ones a
+    // moment. 8 bodies of 40 ms make at least 320 ms of run time, and with 2
+    // slots the later calls waited for the earlier ones.
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let stats = loop {
+        let stats = LIMITED.stats();
+        if stats.run_time >= Duration::from_millis(300) || std::time::Instant::now() > deadline {
+            break stats;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    };
     assert!(stats.run_time >= Duration::from_millis(300), "{stats:?}");
     assert!(stats.queue_wait >= Duration::from_millis(100), "{stats:?}");
     assert_eq!(LIMITED.size(), Some(2));
