@@ -30,8 +30,13 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The other way round, [`#[blocking]`](blocking) turns an `async fn` into a
+//! plain `fn` that is safe to call from anywhere, inside a tokio runtime
+//! included.
+//!
 //! Everything the macros generate calls a plain function of this crate,
-//! usable without them: [`io`], [`cpu`], [`IoPool::run`], [`CpuPool::run`].
+//! usable without them: [`io`], [`cpu`], [`IoPool::run`], [`CpuPool::run`],
+//! [`block_on`], [`block_on_stream`].
 //!
 //! # Pools
 //!
@@ -177,7 +182,93 @@ pub use blocking::{
     BlockingStream, LocalBlockingStream, block_on, block_on_local, block_on_stream,
     block_on_stream_local,
 };
-/// Turns an `async fn` into a blocking `fn`, safe to call from any context.
+/// Turns an `async fn` into a plain `fn` that is safe to call from any
+/// context: plain `main`, a std thread, a rayon worker, or inside a tokio
+/// runtime.
+///
+/// ```
+/// use bridge_runtime::blocking;
+///
+/// #[blocking]
+/// pub async fn fetch_len(url: &str) -> usize {
+///     tokio::time::sleep(std::time::Duration::from_millis(1)).await; // a real request here
+///     url.len()
+/// }
+/// // is now: pub fn fetch_len(url: &str) -> usize
+///
+/// assert_eq!(fetch_len("https://example.com"), 19);
+/// ```
+///
+/// The equivalent code without the macro is a call of [`block_on`]:
+///
+/// ```
+/// pub fn fetch_len(url: &str) -> usize {
+///     bridge_runtime::block_on(async move { url.len() })
+/// }
+/// # assert_eq!(fetch_len("abc"), 3);
+/// ```
+///
+/// Borrowed arguments and `&self`/`&mut self` are fine: the caller waits.
+/// The signature is otherwise kept (visibility, attributes, generics,
+/// patterns, return type). In a trait impl, the trait declares the blocking
+/// `fn` and the impl writes `#[blocking] async fn`.
+///
+/// # Where it can be called
+///
+/// | called from | what happens |
+/// | --- | --- |
+/// | no runtime: `main`, a std thread, a rayon worker; or a `spawn_blocking` thread of a multi-thread runtime | the future runs on the calling thread, timers and I/O driven by the current runtime if there is one, else by the shared runtime |
+/// | a worker of a multi-thread tokio runtime | `block_in_place`, then the future runs on this thread; the runtime's other tasks move to other workers |
+/// | a current-thread tokio runtime (`#[tokio::test]`), or one of its `spawn_blocking` threads | the future runs on a helper thread driven by the shared runtime while the caller waits |
+///
+/// Calls nest: a `#[blocking]` fn may be called from the body of another,
+/// or from an `#[offload]`ed body, in any of those contexts. It never panics
+/// with tokio's "Cannot start a runtime from within a runtime".
+///
+/// # Options
+///
+/// - `local`: the future need not be `Send`. It cannot move to a helper
+///   thread, so in the current-thread row the call panics with a message
+///   naming the fn and the ways out.
+/// - `keep = NAME`: the original `async fn` stays callable under `NAME`.
+/// - `crate = PATH`: the path to this crate, if the dependency is renamed.
+///
+/// ```
+/// use std::rc::Rc;
+/// use bridge_runtime::blocking;
+///
+/// #[blocking(local, keep = sum_async)]
+/// async fn sum(values: Vec<u32>) -> u32 {
+///     let shared = Rc::new(values); // not `Send`
+///     tokio::task::yield_now().await;
+///     shared.iter().sum()
+/// }
+///
+/// assert_eq!(sum(vec![1, 2, 3]), 6);
+/// # futures::executor::block_on(async { assert_eq!(sum_async(vec![4]).await, 4) });
+/// ```
+///
+/// # Streams
+///
+/// On an `async fn` returning `impl Stream<Item = T>` (futures-core's
+/// trait), the blocking fn returns `impl Iterator<Item = T>`, each item
+/// awaited as it is asked for (see [`block_on_stream`]).
+///
+/// # Compile errors
+///
+/// A future that is not `Send` is reported at the fn's name; add `local`:
+///
+/// ```compile_fail
+/// #[bridge_runtime::blocking]
+/// async fn count() -> usize {
+///     let shared = std::rc::Rc::new(1);
+///     tokio::task::yield_now().await;
+///     *shared
+/// }
+/// ```
+///
+/// `#[blocking]` on a fn that is not `async`, unknown options, and
+/// `#[blocking]` together with `#[offload]` are errors too.
 pub use bridge_macros::blocking;
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
