@@ -88,7 +88,11 @@ pub(crate) fn blocking(args: TokenStream, item: TokenStream) -> TokenStream {
     check(&function, &options, &mut errors);
     match &function.body {
         Ok(body) if errors.is_empty() => expand(&options, &function, body),
-        _ => errors.with_item(item),
+        _ => match item::without_attribute(function, "offload") {
+            // Emitted without `#[offload]`, which would only add a knock-on error.
+            Some(stripped) => errors.with_item(stripped),
+            None => errors.with_item(item),
+        },
     }
 }
 
@@ -153,11 +157,14 @@ fn expand(options: &Options, function: &FnItem, body: &syn::Block) -> TokenStrea
     let FnItem {
         attrs, vis, sig, ..
     } = function;
-    let krate = options
-        .krate
-        .as_ref()
-        .map_or_else(|| quote!(::bridge_runtime), ToTokens::to_token_stream);
-    let private = quote!(#krate::__private);
+    // Generated paths sit at the fn's name, so errors about the future (not
+    // `Send`, say) are reported there rather than at the attribute.
+    let span = sig.ident.span();
+    let krate = options.krate.as_ref().map_or_else(
+        || quote_spanned!(span=> ::bridge_runtime),
+        ToTokens::to_token_stream,
+    );
+    let private = quote_spanned!(span=> #krate::__private);
     let what = item::qualified_name(sig);
     let local = options.local.is_some();
 
@@ -184,7 +191,7 @@ fn expand(options: &Options, function: &FnItem, body: &syn::Block) -> TokenStrea
 
     let (future, kept) = match &options.keep {
         None => (
-            quote!(#private::typed::<#output, _>(async move #body)),
+            quote_spanned!(span=> #private::typed::<#output, _>(async move #body)),
             None,
         ),
         Some(keep) => {
@@ -201,16 +208,17 @@ fn expand(options: &Options, function: &FnItem, body: &syn::Block) -> TokenStrea
         }
     };
 
-    // Named at the fn's name, so a future that is not `Send` is reported there.
-    let span = sig.ident.span();
-    let future_var = format_ident!(
-        "__bridge_future",
-        span = span.resolved_at(proc_macro2::Span::mixed_site())
-    );
+    // At the fn's name, with call-site hygiene: rustc points a failed bound
+    // there only for a span of that kind.
+    let future_var = format_ident!("__bridge_future", span = span);
     let run = match (local, stream) {
-        (false, false) => quote_spanned!(span=> #private::block_on(#future_var)),
+        (false, false) => {
+            quote_spanned!(span=> #private::blocking_without_local_needs_a_send_future(#future_var))
+        }
         (true, false) => quote_spanned!(span=> #private::block_on_local(#what, #future_var)),
-        (false, true) => quote_spanned!(span=> #private::block_on_stream(#future_var)),
+        (false, true) => {
+            quote_spanned!(span=> #private::blocking_without_local_needs_a_send_stream(#future_var))
+        }
         (true, true) => quote_spanned!(span=> #private::block_on_stream_local(#what, #future_var)),
     };
 

@@ -133,3 +133,22 @@ pub(crate) fn find_attribute<'a>(attrs: &'a [Attribute], name: &str) -> Option<&
         .iter()
         .find(|a| a.path().segments.last().is_some_and(|s| s.ident == name))
 }
+
+/// The item without its `#[name]` attributes, or `None` if it has none.
+pub(crate) fn without_attribute(mut function: FnItem, name: &str) -> Option<TokenStream> {
+    find_attribute(&function.attrs, name)?;
+    function
+        .attrs
+        .retain(|a| !a.path().segments.last().is_some_and(|s| s.ident == name));
+    let FnItem {
+        attrs,
+        vis,
+        sig,
+        body,
+    } = function;
+    let body = match body {
+        Ok(block) => block.to_token_stream(),
+        Err(semi) => semi.to_token_stream(),
+    };
+    Some(quote!(#(#attrs)* #vis #sig #body))
+}

@@ -146,7 +146,11 @@ pub(crate) fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
         (Some((kind, _)), Ok(body)) if errors.is_empty() => {
             expand(*kind, &options, function.clone_parts(), body)
         }
-        _ => errors.with_item(item),
+        _ => match item::without_attribute(function, "blocking") {
+            // Emitted without `#[blocking]`, which would only add a knock-on error.
+            Some(stripped) => errors.with_item(stripped),
+            None => errors.with_item(item),
+        },
     }
 }
 

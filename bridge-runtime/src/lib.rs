@@ -405,8 +405,8 @@ pub mod __private {
         future
     }
 
-    /// `#[blocking]`.
-    pub fn block_on<F>(future: F) -> F::Output
+    /// `#[blocking]`. Named for the note rustc shows when the bound fails.
+    pub fn blocking_without_local_needs_a_send_future<F>(future: F) -> F::Output
     where
         F: Future + Send,
         F::Output: Send,
@@ -420,7 +420,7 @@ pub mod __private {
     }
 
     /// `#[blocking]` on an `async fn` returning `impl Stream`.
-    pub fn block_on_stream<F, S>(future: F) -> crate::BlockingStream<S>
+    pub fn blocking_without_local_needs_a_send_stream<F, S>(future: F) -> crate::BlockingStream<S>
     where
         F: Future<Output = S> + Send,
         S: futures_core::Stream + Send,

@@ -1,0 +1,9 @@
+// `local` is a flag.
+use bridge_runtime::blocking;
+
+#[blocking(local = true)]
+async fn fetch(url: String) -> usize {
+    url.len()
+}
+
+fn main() {}
