@@ -57,10 +57,12 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+mod dedicated;
 mod job;
 mod pool;
 mod shared;
 mod stats;
+mod watchdog;
 
 use std::future::Future;
 

@@ -1,0 +1,1 @@
+//! `Dedicated<T>`: a value that lives on a thread of its own.

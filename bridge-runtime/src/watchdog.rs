@@ -1,0 +1,1 @@
+//! `Watchdog`: notices when an executor stopped polling.
