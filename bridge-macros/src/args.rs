@@ -62,7 +62,7 @@ pub(crate) fn split(attribute: &str, tokens: TokenStream, errors: &mut Errors) -
 
 fn hint(attribute: &str) -> &'static str {
     match attribute {
-        "offload" => "`io`, `cpu`, `pool = NAME`, `keep = NAME` or `crate = PATH`",
+        "offload" => "`io`, `cpu`, `pool = NAME`, `keep = NAME`, `buffer = N` or `crate = PATH`",
         _ => "`local`, `keep = NAME` or `crate = PATH`",
     }
 }
@@ -139,6 +139,7 @@ fn example(key: &Ident) -> &'static str {
         "pool" => "DB",
         "keep" => "read_sync",
         "crate" => "my_bridge",
+        "buffer" => "64",
         _ => "..",
     }
 }

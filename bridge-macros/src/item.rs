@@ -96,7 +96,7 @@ pub(crate) fn rename_args(sig: &mut Signature) -> Vec<TokenStream> {
                 }
                 _ => {
                     let name = format_ident!("__arg{}", index, span = Span::mixed_site());
-                    typed.pat = Box::new(syn::parse_quote!(#name));
+                    *typed.pat = syn::parse_quote!(#name);
                     call.push(name.to_token_stream());
                 }
             },
@@ -139,7 +139,7 @@ pub(crate) fn without_attribute(mut function: FnItem, name: &str) -> Option<Toke
     find_attribute(&function.attrs, name)?;
     function
         .attrs
-        .retain(|a| !a.path().segments.last().is_some_and(|s| s.ident == name));
+        .retain(|a| a.path().segments.last().is_none_or(|s| s.ident != name));
     let FnItem {
         attrs,
         vis,

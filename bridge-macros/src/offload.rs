@@ -31,6 +31,7 @@ struct Options {
     pool: Option<Path>,
     keep: Option<Ident>,
     krate: Option<Path>,
+    buffer: Option<(Ident, syn::LitInt)>,
 }
 
 impl Options {
@@ -92,13 +93,23 @@ impl Options {
                         args::set_once(&mut options.krate, &arg.key, path, errors);
                     }
                 }
-                ("pool" | "keep" | "crate", None) => errors.at(
+                ("buffer", Some(value)) => match syn::parse2::<syn::LitInt>(value.clone()) {
+                    Ok(lit) if lit.base10_parse::<usize>().is_ok_and(|n| n > 0) => {
+                        args::set_once(&mut options.buffer, &arg.key, (arg.key.clone(), lit), errors);
+                    }
+                    _ => errors.at(
+                        &value,
+                        "`buffer` takes the number of items that may wait between the iterator and the stream, at least 1, like `buffer = 64`",
+                    ),
+                },
+                ("pool" | "keep" | "crate" | "buffer", None) => errors.at(
                     &arg.key,
                     format!(
                         "`{key}` needs a value: `{key} = {}`",
                         match key.as_str() {
                             "pool" => "NAME` with the name of a `static` pool",
                             "keep" => "NAME` with the name for the blocking original",
+                            "buffer" => "N` with the number of items that may wait",
                             _ => "PATH` with the path of `bridge_runtime`",
                         }
                         .trim_end_matches('`')
@@ -116,7 +127,7 @@ impl Options {
                 (_, _) => errors.at(
                     &arg.key,
                     format!(
-                        "unknown option `{key}`: `#[offload]` takes `pool = NAME`, `keep = NAME` and `crate = PATH`"
+                        "unknown option `{key}`: `#[offload]` takes `pool = NAME`, `keep = NAME`, `buffer = N` and `crate = PATH`"
                     ),
                 ),
             }
@@ -207,6 +218,16 @@ fn check(function: &FnItem, options: &Options, errors: &mut Errors) {
             semi,
             "`#[offload]` needs the fn's body; in a trait, declare `async fn` and put `#[offload]` on the fn of each impl",
         );
+    }
+    if let Some((key, _)) = &options.buffer {
+        let is_iterator =
+            matches!(&sig.output, ReturnType::Type(_, ty) if iterator_item(ty).is_some());
+        if !is_iterator {
+            errors.at(
+                key,
+                "`buffer` only applies to a fn returning `impl Iterator<Item = T>`, which becomes a stream; remove it",
+            );
+        }
     }
     if let Some(keep) = &options.keep {
         if *keep == sig.ident {
@@ -430,21 +451,67 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
         Kind::Io => quote!(#private::io),
         Kind::Cpu => quote!(#private::cpu),
     };
-    let name = &sig.ident;
-    let what = quote!(::core::concat!(
-        ::core::module_path!(),
-        "::",
-        ::core::stringify!(#name)
-    ));
+    let what = item::qualified_name(&sig);
+    if let ReturnType::Type(arrow, ty) = &sig.output {
+        if let Some(item_args) = iterator_item(ty) {
+            let buffer = options.buffer.as_ref().map_or_else(
+                || quote!(#krate::DEFAULT_BUFFER),
+                |(_, lit)| lit.to_token_stream(),
+            );
+            let runner = match kind {
+                Kind::Io => quote!(#private::io_iter),
+                Kind::Cpu => quote!(#private::cpu_iter),
+            };
+            let mut stream_sig = sig.clone();
+            stream_sig.output = ReturnType::Type(
+                *arrow,
+                Box::new(syn::parse_quote!(
+                    impl #private::Stream #item_args + ::core::marker::Send + 'static
+                )),
+            );
+            let (closure, kept) =
+                keep_or_body(options, &attrs, &vis, &sig, &mut stream_sig, body, false);
+            return quote! {
+                #kept
+                #(#attrs)*
+                #vis #stream_sig {
+                    #runner(#pool, #what, #buffer, #closure)
+                }
+            };
+        }
+    }
 
     let mut async_sig = sig.clone();
     // `async` where `fn` was, so errors about the future underline the fn.
     async_sig.asyncness = Some(Token![async](sig.fn_token.span));
 
-    let (closure, kept) = match &options.keep {
+    let (closure, kept) = keep_or_body(options, &attrs, &vis, &sig, &mut async_sig, body, true);
+
+    quote! {
+        #kept
+        #(#attrs)*
+        #vis #async_sig {
+            #runner(#pool, #what, #closure).await
+        }
+    }
+}
+
+/// The closure to run on the pool, and the kept original if `keep = ` asks
+/// for it (then the closure calls it, and `generated`'s arguments get plain
+/// names).
+fn keep_or_body(
+    options: &Options,
+    attrs: &[syn::Attribute],
+    vis: &syn::Visibility,
+    sig: &Signature,
+    generated: &mut Signature,
+    body: &syn::Block,
+    annotate_return: bool,
+) -> (TokenStream, Option<TokenStream>) {
+    match &options.keep {
         None => {
             let closure = match &sig.output {
-                ReturnType::Type(_, ty) if !item::contains_impl_trait(ty) => {
+                ReturnType::Type(_, ty) if annotate_return && !item::contains_impl_trait(ty) => {
                     quote!(move || -> #ty #body)
                 }
                 _ => quote!(move || #body),
@@ -455,7 +522,7 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
             let mut sync_sig = sig.clone();
             sync_sig.ident = keep.clone();
             let kept = quote!(#(#attrs)* #vis #sync_sig #body);
-            let call_args = item::rename_args(&mut async_sig);
+            let call_args = item::rename_args(generated);
             let callee = if sig.receiver().is_some() {
                 quote!(Self::#keep)
             } else {
@@ -463,13 +530,21 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
             };
             (quote!(move || #callee(#(#call_args),*)), Some(kept))
         }
-    };
-
-    quote! {
-        #kept
-        #(#attrs)*
-        #vis #async_sig {
-            #runner(#pool, #what, #closure).await
-        }
     }
+}
+
+/// The `<Item = T>` of a return type `impl Iterator<Item = T> + ..`.
+fn iterator_item(ty: &Type) -> Option<&syn::PathArguments> {
+    let Type::ImplTrait(impl_trait) = ty else {
+        return None;
+    };
+    impl_trait.bounds.iter().find_map(|bound| match bound {
+        syn::TypeParamBound::Trait(t) => t
+            .path
+            .segments
+            .last()
+            .filter(|s| s.ident == "Iterator")
+            .map(|s| &s.arguments),
+        _ => None,
+    })
 }

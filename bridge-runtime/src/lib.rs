@@ -62,6 +62,7 @@ mod job;
 mod pool;
 mod shared;
 mod stats;
+mod stream;
 mod watchdog;
 
 use std::future::Future;
@@ -275,6 +276,7 @@ pub use bridge_macros::blocking;
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
 pub use stats::PoolStats;
+pub use stream::{DEFAULT_BUFFER, OffloadStream, offload_iter};
 
 /// Runs blocking `f` on tokio's blocking pool and resolves to its result:
 /// what `#[offload(io)]` expands to.
@@ -425,7 +427,7 @@ pub mod __private {
     pub fn blocking_without_local_needs_a_send_stream<F, S>(future: F) -> crate::BlockingStream<S>
     where
         F: Future<Output = S> + Send,
-        S: futures_core::Stream + Send,
+        S: Stream + Send,
         S::Item: Send,
     {
         crate::block_on_stream(crate::block_on(future))
@@ -438,9 +440,41 @@ pub mod __private {
     ) -> crate::LocalBlockingStream<S>
     where
         F: Future<Output = S>,
-        S: futures_core::Stream,
+        S: Stream,
     {
         crate::block_on_stream_local(crate::blocking::block_on_local_named(what, future))
+    }
+
+    pub use futures_core::Stream;
+
+    /// `#[offload(io)]` on a fn returning `impl Iterator`.
+    pub fn io_iter<F, I>(
+        pool: &'static IoPool,
+        what: &'static str,
+        buffer: usize,
+        make: F,
+    ) -> crate::OffloadStream<I::Item>
+    where
+        F: FnOnce() -> I + Send + 'static,
+        I: IntoIterator,
+        I::Item: Send + 'static,
+    {
+        crate::stream::on_io(pool, what, make).buffer(buffer)
+    }
+
+    /// `#[offload(cpu)]` on a fn returning `impl Iterator`.
+    pub fn cpu_iter<F, I>(
+        pool: &'static CpuPool,
+        what: &'static str,
+        buffer: usize,
+        make: F,
+    ) -> crate::OffloadStream<I::Item>
+    where
+        F: FnOnce() -> I + Send + 'static,
+        I: IntoIterator,
+        I::Item: Send + 'static,
+    {
+        crate::stream::on_cpu(pool, what, make).buffer(buffer)
     }
 
     /// Checks the kind of a `pool = X` argument.

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use tokio::sync::Semaphore;
 
-use crate::job::Job;
+use crate::job::{Completion, Job};
 use crate::shared;
 use crate::stats::{Counters, PoolStats};
 
@@ -157,28 +157,58 @@ impl IoPool {
         self.run_named(std::any::type_name::<F>(), f)
     }
 
-    pub(crate) fn run_named<F, R>(
-        &'static self,
-        what: &'static str,
-        f: F,
-    ) -> impl Future<Output = R> + Send + 'static
+    /// Builds an iterator with `make` on this pool, drains it there, and
+    /// streams its items; the producer holds a slot until it ends. See
+    /// [`OffloadStream`](crate::OffloadStream).
+    ///
+    /// ```
+    /// static FILES: bridge_runtime::IoPool = bridge_runtime::IoPool::new("files", 1);
+    ///
+    /// # #[tokio::main] async fn main() {
+    /// let mut squares = std::pin::pin!(FILES.run_iter(|| (1..=3u32).map(|n| n * n)));
+    /// let mut seen = Vec::new();
+    /// while let Some(n) = std::future::poll_fn(|cx| squares.as_mut().poll_next(cx)).await {
+    ///     seen.push(n);
+    /// }
+    /// assert_eq!(seen, [1, 4, 9]);
+    /// # use futures_core::Stream;
+    /// # }
+    /// ```
+    pub fn run_iter<F, I>(&'static self, make: F) -> crate::OffloadStream<I::Item>
+    where
+        F: FnOnce() -> I + Send + 'static,
+        I: IntoIterator,
+        I::Item: Send + 'static,
+    {
+        crate::stream::on_io(self, std::any::type_name::<F>(), make)
+    }
+
+    pub(crate) async fn run_named<F, R>(&'static self, what: &'static str, f: F) -> R
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        async move {
-            let (mut job, completion) = Job::new(f, &self.counters, what);
-            if let Some(limit) = &self.limit {
-                // Waits without a thread; dropping the future here drops the
-                // job unrun, which counts it as cancelled.
-                job.hold(limit.acquire().await.ok());
-            }
-            let handle = shared::current_or_shared();
-            // The JoinHandle is not needed: the result comes back through the
-            // job's channel, and a job the runtime drops unrun closes it.
-            drop(handle.spawn_blocking(move || job.run()));
-            completion.await
+        self.submit(what, f).await.await
+    }
+
+    /// Hands `f` to the pool (after waiting for a slot) and resolves to the
+    /// handle of its result.
+    pub(crate) async fn submit<F, R>(&'static self, what: &'static str, f: F) -> Completion<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (mut job, completion) = Job::new(f, &self.counters, what);
+        if let Some(limit) = &self.limit {
+            // Waits without a thread; dropping the future here drops the
+            // job unrun, which counts it as cancelled.
+            job.hold(limit.acquire().await.ok());
         }
+        let handle = shared::current_or_shared();
+        // The JoinHandle is not needed: the result comes back through the
+        // job's channel, and a job the runtime drops unrun closes it.
+        drop(handle.spawn_blocking(move || job.run()));
+        completion
     }
 }
 
@@ -331,24 +361,50 @@ impl CpuPool {
         self.run_named(std::any::type_name::<F>(), f)
     }
 
-    pub(crate) fn run_named<F, R>(
-        &'static self,
-        what: &'static str,
-        f: F,
-    ) -> impl Future<Output = R> + Send + 'static
+    pub(crate) async fn run_named<F, R>(&'static self, what: &'static str, f: F) -> R
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        async move {
-            let (job, completion) = Job::new(f, &self.counters, what);
-            if self.threads == 0 {
-                rayon::spawn(move || job.run());
-            } else {
-                self.rayon().spawn(move || job.run());
-            }
-            completion.await
+        self.submit(what, f).await
+    }
+
+    /// Builds an iterator with `make` on this pool, drains it there, and
+    /// streams its items. While the buffer is full, the producer blocks one
+    /// of the pool's threads. See [`OffloadStream`](crate::OffloadStream).
+    ///
+    /// ```
+    /// static HEAVY: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("heavy", 1);
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut primes = std::pin::pin!(HEAVY.run_iter(|| (2..30u32).filter(|n| (2..*n).all(|d| n % d != 0))));
+    /// let first = std::future::poll_fn(|cx| primes.as_mut().poll_next(cx)).await;
+    /// assert_eq!(first, Some(2));
+    /// # use futures_core::Stream;
+    /// # });
+    /// ```
+    pub fn run_iter<F, I>(&'static self, make: F) -> crate::OffloadStream<I::Item>
+    where
+        F: FnOnce() -> I + Send + 'static,
+        I: IntoIterator,
+        I::Item: Send + 'static,
+    {
+        crate::stream::on_cpu(self, std::any::type_name::<F>(), make)
+    }
+
+    /// Hands `f` to rayon and returns the handle of its result.
+    pub(crate) fn submit<F, R>(&'static self, what: &'static str, f: F) -> Completion<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (job, completion) = Job::new(f, &self.counters, what);
+        if self.threads == 0 {
+            rayon::spawn(move || job.run());
+        } else {
+            self.rayon().spawn(move || job.run());
         }
+        completion
     }
 
     fn rayon(&self) -> &rayon::ThreadPool {
