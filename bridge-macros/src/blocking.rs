@@ -78,7 +78,7 @@ impl Options {
 pub(crate) fn blocking(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let options = Options::parse(args, &mut errors);
-    let function = match item::parse_fn("blocking", item.clone()) {
+    let mut function = match item::parse_fn("blocking", item.clone()) {
         Ok(function) => function,
         Err(error) => {
             errors.push(error);
@@ -86,13 +86,14 @@ pub(crate) fn blocking(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     check(&function, &options, &mut errors);
+    if let Ok(body) = &mut function.body {
+        // A `#[blocking]` body is async code too.
+        crate::nonblocking::check_async_body(body, &mut errors);
+    }
     match &function.body {
         Ok(body) if errors.is_empty() => expand(&options, &function, body),
-        _ => match item::without_attribute(function, "offload") {
-            // Emitted without `#[offload]`, which would only add a knock-on error.
-            Some(stripped) => errors.with_item(stripped),
-            None => errors.with_item(item),
-        },
+        // Emitted without `#[offload]`, which would only add a knock-on error.
+        _ => errors.with_item(item::without_attribute(function, "offload")),
     }
 }
 

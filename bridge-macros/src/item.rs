@@ -35,6 +35,22 @@ impl Parse for FnItem {
     }
 }
 
+impl ToTokens for FnItem {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let FnItem {
+            attrs,
+            vis,
+            sig,
+            body,
+        } = self;
+        tokens.extend(quote!(#(#attrs)* #vis #sig));
+        match body {
+            Ok(block) => block.to_tokens(tokens),
+            Err(semi) => semi.to_tokens(tokens),
+        }
+    }
+}
+
 /// Parses `item` as a function, or says, at the item, what it is instead.
 pub(crate) fn parse_fn(attribute: &str, item: TokenStream) -> syn::Result<FnItem> {
     if let Ok(f) = syn::parse2::<FnItem>(item.clone()) {
@@ -134,21 +150,10 @@ pub(crate) fn find_attribute<'a>(attrs: &'a [Attribute], name: &str) -> Option<&
         .find(|a| a.path().segments.last().is_some_and(|s| s.ident == name))
 }
 
-/// The item without its `#[name]` attributes, or `None` if it has none.
-pub(crate) fn without_attribute(mut function: FnItem, name: &str) -> Option<TokenStream> {
-    find_attribute(&function.attrs, name)?;
+/// The item without its `#[name]` attributes.
+pub(crate) fn without_attribute(mut function: FnItem, name: &str) -> TokenStream {
     function
         .attrs
         .retain(|a| a.path().segments.last().is_none_or(|s| s.ident != name));
-    let FnItem {
-        attrs,
-        vis,
-        sig,
-        body,
-    } = function;
-    let body = match body {
-        Ok(block) => block.to_token_stream(),
-        Err(semi) => semi.to_token_stream(),
-    };
-    Some(quote!(#(#attrs)* #vis #sig #body))
+    function.into_token_stream()
 }

@@ -6,6 +6,7 @@ mod args;
 mod blocking;
 mod errors;
 mod item;
+mod nonblocking;
 mod offload;
 
 use proc_macro::TokenStream;
@@ -22,4 +23,11 @@ pub fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn blocking(args: TokenStream, item: TokenStream) -> TokenStream {
     blocking::blocking(args.into(), item.into()).into()
+}
+
+/// Rejects blocking calls inside async code at compile time. Documented in
+/// `bridge-runtime`.
+#[proc_macro_attribute]
+pub fn nonblocking(args: TokenStream, item: TokenStream) -> TokenStream {
+    nonblocking::nonblocking(args.into(), item.into()).into()
 }

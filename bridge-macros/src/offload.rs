@@ -157,11 +157,8 @@ pub(crate) fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
         (Some((kind, _)), Ok(body)) if errors.is_empty() => {
             expand(*kind, &options, function.clone_parts(), body)
         }
-        _ => match item::without_attribute(function, "blocking") {
-            // Emitted without `#[blocking]`, which would only add a knock-on error.
-            Some(stripped) => errors.with_item(stripped),
-            None => errors.with_item(item),
-        },
+        // Emitted without `#[blocking]`, which would only add a knock-on error.
+        _ => errors.with_item(item::without_attribute(function, "blocking")),
     }
 }
 

@@ -273,6 +273,66 @@ pub use blocking::{
 /// `#[blocking]` on a fn that is not `async`, unknown options, and
 /// `#[blocking]` together with `#[offload]` are errors too.
 pub use bridge_macros::blocking;
+
+/// Rejects, at compile time, the classic blocking calls inside async code,
+/// each at the call, naming what to write instead.
+///
+/// Put it on an `async fn`, an `impl` block or an inline `mod`: every async
+/// body inside (async fns, async blocks, async closures) is checked.
+/// `#[blocking]` bodies are checked the same way by `#[blocking]` itself.
+///
+/// ```compile_fail
+/// #[bridge_runtime::nonblocking]
+/// async fn poll_status() {
+///     std::thread::sleep(std::time::Duration::from_millis(10));
+///     // error: `std::thread::sleep` blocks the executor's thread, and every
+///     //        task waiting for it: use `tokio::time::sleep(..).await`
+/// }
+/// ```
+///
+/// What it rejects, and the replacement it names:
+///
+/// | call | write instead |
+/// | --- | --- |
+/// | `std::thread::sleep` | `tokio::time::sleep(..).await` |
+/// | `std::fs::*` functions, `File::open`/`create` | `tokio::fs`, or an `#[offload(io)]` fn |
+/// | reading `std::io::stdin()` | `tokio::io::stdin()`, or an `#[offload(io)]` fn |
+/// | any `block_on`, `Runtime::new`, a `#[blocking]` fn of the same item | `.await` it |
+/// | `std::process::Command`'s `output`, `status`, `spawn().wait()` | `tokio::process` |
+/// | `std::net::TcpStream::connect`, `TcpListener::accept`, `UdpSocket` sends and receives | `tokio::net` |
+/// | `std::sync::mpsc::Receiver::recv`, `std::thread` handles' `join` | `tokio::sync::mpsc`, `spawn_blocking(..).await` |
+///
+/// Blocking is fine, and not reported, in closures handed to another
+/// thread (`bridge_runtime::io`/`cpu`, `spawn_blocking`, `block_in_place`,
+/// `pool.run`, `Dedicated::call`, `std::thread::spawn`, `rayon::spawn`), in
+/// nested non-async fns, and in a statement marked `#[allow_blocking]`:
+///
+/// ```
+/// use bridge_runtime::nonblocking;
+///
+/// #[nonblocking]
+/// async fn tidy(dir: std::path::PathBuf) -> std::io::Result<()> {
+///     tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+///     let exists = tokio::task::spawn_blocking(move || std::fs::metadata(dir).is_ok()).await?;
+///     #[allow_blocking] // a one-off at start-up, measured to be fast
+///     std::thread::sleep(std::time::Duration::from_micros(1));
+///     assert!(exists);
+///     Ok(())
+/// }
+/// # futures::executor::block_on(async { bridge_runtime::block_on(tidy(".".into())).unwrap() });
+/// ```
+///
+/// # What it cannot see
+///
+/// It reads syntax, not types. It resolves paths through the `use`
+/// declarations inside the checked item (a path whose module is not imported
+/// there, like `thread::sleep` or `fs::read`, is taken to be std's unless it
+/// is `.await`ed), follows a variable from the `let` that made it, and takes
+/// any call that is `.await`ed to be async. It does not see calls through
+/// type aliases, re-exports, wrapper functions, function arguments or struct
+/// fields, nor `use` declarations outside the item; and a blocking call
+/// hidden in a sync helper called from async code is that helper's business.
+pub use bridge_macros::nonblocking;
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
 pub use stats::PoolStats;

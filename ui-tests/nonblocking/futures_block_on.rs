@@ -1,0 +1,13 @@
+// `futures::executor::block_on` inside async code.
+use bridge_runtime::nonblocking;
+
+async fn fetch() -> u32 {
+    1
+}
+
+#[nonblocking]
+async fn outer() -> u32 {
+    futures::executor::block_on(fetch())
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+// On something that holds no code.
+use bridge_runtime::nonblocking;
+
+#[nonblocking]
+struct Config {
+    path: String,
+}
+
+fn main() {}
