@@ -8,6 +8,8 @@ mod errors;
 mod item;
 mod nonblocking;
 mod offload;
+#[cfg(test)]
+mod robustness;
 
 use proc_macro::TokenStream;
 

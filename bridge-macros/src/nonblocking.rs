@@ -31,7 +31,14 @@ pub(crate) fn nonblocking(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut parsed = match syn::parse2::<Item>(item.clone()) {
         Ok(parsed) => parsed,
         Err(error) => {
-            errors.push(error);
+            // At the item, not where syn stopped: at the end of the input
+            // that would be the attribute.
+            errors.at(
+                &item,
+                format!(
+                    "`#[nonblocking]` goes on an `async fn`, an `impl` block or an inline `mod`, and this does not parse as one: {error}"
+                ),
+            );
             return errors.with_item(item);
         }
     };
