@@ -484,13 +484,52 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
 
     let (closure, kept) = keep_or_body(options, &attrs, &vis, &sig, &mut async_sig, body, true);
 
+    let asserts = send_asserts(&sig, &private);
     quote! {
         #kept
         #(#attrs)*
         #vis #async_sig {
+            #asserts
             #runner(#pool, #what, #closure).await
         }
     }
+}
+
+/// Checks, each at the type it is about, that what crosses to the pool's
+/// thread is `Send + 'static`: every argument, every type parameter, and the
+/// result. Without them rustc reports the failed bound at the attribute.
+fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
+    let type_params: Vec<&Ident> = sig.generics.type_params().map(|p| &p.ident).collect();
+    // A type that mentions a type parameter is checked at the parameter:
+    // one error for one mistake.
+    let is_type_param = |ty: &Type| mentions(ty, &type_params);
+    let mut asserts = TokenStream::new();
+    for param in &type_params {
+        asserts.extend(quote_spanned! {param.span()=>
+            #private::offloaded_arguments_must_be_send_and_static::<#param>();
+        });
+    }
+    for input in &sig.inputs {
+        let ty: Type = match input {
+            FnArg::Receiver(receiver) if receiver.reference.is_none() => (*receiver.ty).clone(),
+            FnArg::Receiver(_) => continue,
+            FnArg::Typed(typed) => (*typed.ty).clone(),
+        };
+        if is_type_param(&ty) || item::contains_impl_trait(&ty) {
+            continue; // Checked at the parameter, or not nameable.
+        }
+        asserts.extend(quote_spanned! {ty.span()=>
+            #private::offloaded_arguments_must_be_send_and_static::<#ty>();
+        });
+    }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if !is_type_param(ty) && !item::contains_impl_trait(ty) {
+            asserts.extend(quote_spanned! {ty.span()=>
+                #private::offloaded_results_must_be_send_and_static::<#ty>();
+            });
+        }
+    }
+    asserts
 }
 
 /// The closure to run on the pool, and the kept original if `keep = ` asks
@@ -544,4 +583,30 @@ fn iterator_item(ty: &Type) -> Option<&syn::PathArguments> {
             .map(|s| &s.arguments),
         _ => None,
     })
+}
+
+/// Whether `ty` names one of `params`.
+fn mentions(ty: &Type, params: &[&Ident]) -> bool {
+    struct Finder<'a> {
+        params: &'a [&'a Ident],
+        found: bool,
+    }
+    impl Visit<'_> for Finder<'_> {
+        fn visit_path(&mut self, path: &syn::Path) {
+            if path
+                .segments
+                .first()
+                .is_some_and(|s| self.params.contains(&&s.ident))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_path(self, path);
+        }
+    }
+    let mut finder = Finder {
+        params,
+        found: false,
+    };
+    finder.visit_type(ty);
+    finder.found
 }

@@ -464,6 +464,15 @@ pub mod __private {
         }
     }
 
+    /// `#[offload]` emits one call per argument type, spanned at the type, so
+    /// a type that is not `Send + 'static` is reported there, under this name.
+    #[inline(always)]
+    pub fn offloaded_arguments_must_be_send_and_static<T: Send + 'static>() {}
+
+    /// The same for the result type.
+    #[inline(always)]
+    pub fn offloaded_results_must_be_send_and_static<T: Send + 'static>() {}
+
     /// Fixes the output type of an async block, so `?` in it infers.
     pub fn typed<R, F: Future<Output = R>>(future: F) -> F {
         future
