@@ -104,16 +104,12 @@ impl Options {
                 },
                 ("pool" | "keep" | "crate" | "buffer", None) => errors.at(
                     &arg.key,
-                    format!(
-                        "`{key}` needs a value: `{key} = {}`",
-                        match key.as_str() {
-                            "pool" => "NAME` with the name of a `static` pool",
-                            "keep" => "NAME` with the name for the blocking original",
-                            "buffer" => "N` with the number of items that may wait",
-                            _ => "PATH` with the path of `bridge_runtime`",
-                        }
-                        .trim_end_matches('`')
-                    ),
+                    match key.as_str() {
+                        "pool" => "`pool` needs a value: `pool = NAME`, with the name of a `static` pool".to_owned(),
+                        "keep" => "`keep` needs a value: `keep = NAME`, with the name for the blocking original".to_owned(),
+                        "buffer" => "`buffer` needs a value: `buffer = N`, with the number of items that may wait".to_owned(),
+                        _ => "`crate` needs a value: `crate = PATH`, with the path of `bridge_runtime`".to_owned(),
+                    },
                 ),
                 (_, None) if options.kind.is_none() && !seen_bare_word => {
                     seen_bare_word = true;
@@ -254,8 +250,8 @@ fn check_receiver(receiver: &syn::Receiver, errors: &mut Errors) {
             );
         }
     } else if let Some(borrow) = first_borrow(&receiver.ty) {
-        errors.span(
-            borrow.span(),
+        errors.at(
+            borrow.tokens(),
             format!(
                 "`#[offload]` runs the body on another thread, so it must own `self`; `self: {}` is borrowed\n  help: take `self`, or `self: Arc<Self>` to share it",
                 tokens(&receiver.ty)
@@ -294,14 +290,20 @@ fn check_arg(pat: &Pat, ty: &Type, errors: &mut Errors) {
                 tokens(ty)
             ),
         ),
-        Borrow::ImplTrait(bounds) => errors.at(
-            bounds,
-            format!(
-                "{OWN}; `{}: {}` may borrow\n  help: add `+ Send + 'static` to the bounds",
-                tokens(pat),
-                tokens(ty)
-            ),
-        ),
+        Borrow::ImplTrait(bounds) => {
+            let has_send = bounds.bounds.iter().any(|b| {
+                matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Send"))
+            });
+            let add = if has_send { "+ 'static" } else { "+ Send + 'static" };
+            errors.at(
+                bounds,
+                format!(
+                    "{OWN}; `{}: {}` may borrow\n  help: add `{add}` to its bounds",
+                    tokens(pat),
+                    tokens(ty)
+                ),
+            );
+        }
     }
 }
 
@@ -337,11 +339,11 @@ enum Borrow<'a> {
 }
 
 impl Borrow<'_> {
-    fn span(&self) -> Span {
+    fn tokens(&self) -> TokenStream {
         match self {
-            Borrow::Reference(r) => r.span(),
-            Borrow::Lifetime(l) => l.span(),
-            Borrow::ImplTrait(i) => i.span(),
+            Borrow::Reference(r) => r.to_token_stream(),
+            Borrow::Lifetime(l) => l.to_token_stream(),
+            Borrow::ImplTrait(i) => i.to_token_stream(),
         }
     }
 }
@@ -592,7 +594,7 @@ fn mentions(ty: &Type, params: &[&Ident]) -> bool {
         found: bool,
     }
     impl Visit<'_> for Finder<'_> {
-        fn visit_path(&mut self, path: &syn::Path) {
+        fn visit_path(&mut self, path: &Path) {
             if path
                 .segments
                 .first()

@@ -432,7 +432,7 @@ pub mod __private {
 
     /// The pool of `#[offload(io, pool = X)]`, with an error at `X` if it is not an [`IoPool`].
     #[diagnostic::on_unimplemented(
-        message = "`#[offload(io, pool = ..)]` needs a `static` of type `IoPool`, and this is a `{Self}`",
+        message = "`#[offload(io, pool = ..)]` needs a `static` of type `IoPool`, not `{Self}`",
         label = "not an `IoPool`",
         note = "declare it as `static NAME: IoPool = IoPool::new(\"name\", size);`, or use `#[offload(cpu, pool = ..)]` for a `CpuPool`"
     )]
@@ -449,7 +449,7 @@ pub mod __private {
 
     /// The pool of `#[offload(cpu, pool = X)]`, with an error at `X` if it is not a [`CpuPool`].
     #[diagnostic::on_unimplemented(
-        message = "`#[offload(cpu, pool = ..)]` needs a `static` of type `CpuPool`, and this is a `{Self}`",
+        message = "`#[offload(cpu, pool = ..)]` needs a `static` of type `CpuPool`, not `{Self}`",
         label = "not a `CpuPool`",
         note = "declare it as `static NAME: CpuPool = CpuPool::new(\"name\", threads);`, or use `#[offload(io, pool = ..)]` for an `IoPool`"
     )]

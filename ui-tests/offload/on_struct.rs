@@ -1,0 +1,9 @@
+// The attribute on a struct.
+use bridge_runtime::offload;
+
+#[offload(io)]
+struct Reader {
+    path: String,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+// An option given twice is reported at the second.
+use bridge_runtime::{IoPool, offload};
+
+static DB: IoPool = IoPool::new("db", 2);
+
+#[offload(io, pool = DB, pool = DB)]
+fn read(path: String) -> usize {
+    path.len()
+}
+
+fn main() {}
