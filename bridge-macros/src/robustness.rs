@@ -22,8 +22,8 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
 }
 
@@ -115,14 +115,14 @@ fn random_tree(rng: &mut Rng, depth: usize) -> TokenTree {
         ',', '=', ':', ';', '&', '\'', '<', '>', '-', '#', '!', '.', '*', '+', '?', '|',
     ];
     match rng.below(if depth > 3 { 3 } else { 5 }) {
-        0 => TokenTree::Ident(Ident::new(*rng.pick(WORDS), located())),
+        0 => TokenTree::Ident(Ident::new(rng.pick(WORDS), located())),
         1 => {
             let spacing = if rng.below(2) == 0 {
                 Spacing::Alone
             } else {
                 Spacing::Joint
             };
-            let mut punct = Punct::new(*rng.pick(PUNCTS), spacing);
+            let mut punct = Punct::new(rng.pick(PUNCTS), spacing);
             punct.set_span(located());
             TokenTree::Punct(punct)
         }
@@ -136,7 +136,7 @@ fn random_tree(rng: &mut Rng, depth: usize) -> TokenTree {
             TokenTree::Literal(literal)
         }
         _ => {
-            let delimiter = *rng.pick(&[
+            let delimiter = rng.pick(&[
                 Delimiter::Parenthesis,
                 Delimiter::Brace,
                 Delimiter::Bracket,
@@ -186,9 +186,9 @@ fn mutate(rng: &mut Rng, mut trees: Vec<TokenTree>) -> TokenStream {
 
 fn input(rng: &mut Rng, corpus: &[&str]) -> TokenStream {
     match rng.below(4) {
-        0 => tokens(*rng.pick(corpus)).into_iter().collect(),
+        0 => tokens(rng.pick(corpus)).into_iter().collect(),
         1 | 2 => {
-            let base = tokens(*rng.pick(corpus));
+            let base = tokens(rng.pick(corpus));
             mutate(rng, base)
         }
         _ => (0..rng.below(12)).map(|_| random_tree(rng, 0)).collect(),

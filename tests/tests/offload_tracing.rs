@@ -8,9 +8,12 @@ use tracing::Instrument;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
-/// Records, for every event, its message and the names of its enclosing spans.
+/// An event's message, and the names of the spans it was in.
+type Recorded = (String, Vec<String>);
+
+/// Records every event.
 #[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<(String, Vec<String>)>>>);
+struct Recorder(Arc<Mutex<Vec<Recorded>>>);
 
 struct Message(String);
 
