@@ -333,6 +333,7 @@ pub use bridge_macros::blocking;
 /// fields, nor `use` declarations outside the item; and a blocking call
 /// hidden in a sync helper called from async code is that helper's business.
 pub use bridge_macros::nonblocking;
+pub use dedicated::Dedicated;
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
 pub use stats::PoolStats;
