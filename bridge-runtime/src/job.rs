@@ -1,11 +1,11 @@
 //! One offloaded call: the body, its bookkeeping, and the future that awaits it.
 
-use quanta::Instant;
 use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Instant;
 
 use tokio::sync::{SemaphorePermit, oneshot};
 
@@ -23,8 +23,9 @@ pub(crate) struct Job<F, R> {
     counters: &'static Counters,
     submitted_at: Instant,
     permit: Option<SemaphorePermit<'static>>,
+    /// The caller's span, if any subscriber was ever installed.
     #[cfg(feature = "tracing")]
-    span: tracing::Span,
+    span: Option<tracing::Span>,
 }
 
 impl<F, R> Job<F, R>
@@ -46,7 +47,7 @@ where
             submitted_at: Instant::now(),
             permit: None,
             #[cfg(feature = "tracing")]
-            span: tracing::Span::current(),
+            span: tracing::dispatcher::has_been_set().then(tracing::Span::current),
         };
         (job, Completion { rx, what })
     }
@@ -69,13 +70,12 @@ where
         let started = Instant::now();
         self.counters.started();
         #[cfg(feature = "tracing")]
-        let outcome = {
-            let span = std::mem::replace(&mut self.span, tracing::Span::none());
-            catch_unwind(AssertUnwindSafe(move || span.in_scope(body)))
+        let outcome = match self.span.take() {
+            Some(span) => catch_unwind(AssertUnwindSafe(move || span.in_scope(body))),
+            None => catch_unwind(AssertUnwindSafe(body)),
         };
         #[cfg(not(feature = "tracing"))]
         let outcome = catch_unwind(AssertUnwindSafe(body));
-        let ran = Instant::now().duration_since(started);
         self.counters.finished(outcome.is_err());
         // Free the slot before waking the caller, so a queued call can start.
         self.permit = None;
@@ -84,8 +84,13 @@ where
             // keep a panic in its destructor from reaching the pool thread.
             let _ = catch_unwind(AssertUnwindSafe(move || drop(unsent)));
         }
-        self.counters
-            .timed(started.duration_since(self.submitted_at), ran);
+        // Read after the result is on its way, so the clock is not on the
+        // caller's critical path; the run time includes handing it back.
+        let ended = Instant::now();
+        self.counters.timed(
+            started.duration_since(self.submitted_at),
+            ended.duration_since(started),
+        );
     }
 }
 

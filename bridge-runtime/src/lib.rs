@@ -338,6 +338,7 @@ pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
 pub use stats::PoolStats;
 pub use stream::{DEFAULT_BUFFER, OffloadStream, offload_iter};
+pub use watchdog::Watchdog;
 
 /// Runs blocking `f` on tokio's blocking pool and resolves to its result:
 /// what `#[offload(io)]` expands to.

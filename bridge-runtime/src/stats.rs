@@ -50,35 +50,62 @@ pub struct PoolStats {
     pub cancelled: u64,
     /// Total time calls spent between submission and the start of their body.
     pub queue_wait: Duration,
-    /// Total time bodies spent running.
+    /// Total time bodies spent running, each counted until its result was
+    /// handed back to the caller (which adds a few microseconds per call).
     pub run_time: Duration,
 }
 
 /// The live counters behind a [`PoolStats`]; `const`-constructible so pools
-/// can be `static`. The ones bumped by callers and the ones bumped by pool
-/// threads live on separate cache lines, so a call does not drag one line
-/// back and forth between the two threads.
+/// can be `static`. Striped: each thread bumps the counters of its own
+/// stripe, on a cache line of its own, so calls on different threads never
+/// fight over one line; a snapshot adds the stripes up.
 #[derive(Debug)]
 pub(crate) struct Counters {
-    caller: CallerSide,
-    pool: PoolSide,
+    stripes: [Stripe; STRIPES],
 }
+
+const STRIPES: usize = 8;
 
 #[derive(Debug)]
 #[repr(align(128))]
-struct CallerSide {
+struct Stripe {
     submitted: AtomicU64,
     cancelled: AtomicU64,
-}
-
-#[derive(Debug)]
-#[repr(align(128))]
-struct PoolSide {
     started: AtomicU64,
     completed: AtomicU64,
     panicked: AtomicU64,
     queue_wait_ns: AtomicU64,
     run_ns: AtomicU64,
+}
+
+impl Stripe {
+    const fn new() -> Self {
+        Stripe {
+            submitted: AtomicU64::new(0),
+            cancelled: AtomicU64::new(0),
+            started: AtomicU64::new(0),
+            completed: AtomicU64::new(0),
+            panicked: AtomicU64::new(0),
+            queue_wait_ns: AtomicU64::new(0),
+            run_ns: AtomicU64::new(0),
+        }
+    }
+}
+
+/// This thread's stripe number, handed out round-robin on first use.
+fn stripe_index() -> usize {
+    use std::cell::Cell;
+    use std::sync::atomic::AtomicUsize;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    INDEX.with(|index| {
+        if index.get() == usize::MAX {
+            index.set(NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES);
+        }
+        index.get()
+    })
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -88,59 +115,59 @@ fn nanos(d: Duration) -> u64 {
 impl Counters {
     pub(crate) const fn new() -> Self {
         Counters {
-            caller: CallerSide {
-                submitted: AtomicU64::new(0),
-                cancelled: AtomicU64::new(0),
-            },
-            pool: PoolSide {
-                started: AtomicU64::new(0),
-                completed: AtomicU64::new(0),
-                panicked: AtomicU64::new(0),
-                queue_wait_ns: AtomicU64::new(0),
-                run_ns: AtomicU64::new(0),
-            },
+            stripes: [const { Stripe::new() }; STRIPES],
         }
     }
 
+    fn mine(&self) -> &Stripe {
+        &self.stripes[stripe_index()]
+    }
+
     pub(crate) fn submitted(&self) {
-        self.caller.submitted.fetch_add(1, Ordering::AcqRel);
+        self.mine().submitted.fetch_add(1, Ordering::Release);
     }
 
     pub(crate) fn started(&self) {
-        self.pool.started.fetch_add(1, Ordering::AcqRel);
+        self.mine().started.fetch_add(1, Ordering::Release);
     }
 
     pub(crate) fn finished(&self, panicked: bool) {
-        let pool = &self.pool;
+        let stripe = self.mine();
         let counter = if panicked {
-            &pool.panicked
+            &stripe.panicked
         } else {
-            &pool.completed
+            &stripe.completed
         };
-        counter.fetch_add(1, Ordering::AcqRel);
+        counter.fetch_add(1, Ordering::Release);
     }
 
     /// Adds a call's times to the totals; done after its result is on its way.
     pub(crate) fn timed(&self, waited: Duration, ran: Duration) {
-        let pool = &self.pool;
-        pool.queue_wait_ns
+        let stripe = self.mine();
+        stripe
+            .queue_wait_ns
             .fetch_add(nanos(waited), Ordering::Relaxed);
-        pool.run_ns.fetch_add(nanos(ran), Ordering::Relaxed);
+        stripe.run_ns.fetch_add(nanos(ran), Ordering::Relaxed);
     }
 
     pub(crate) fn cancelled(&self) {
-        self.caller.cancelled.fetch_add(1, Ordering::AcqRel);
+        self.mine().cancelled.fetch_add(1, Ordering::Release);
     }
 
     pub(crate) fn snapshot(&self) -> PoolStats {
-        // Read each counter before the ones that are bumped earlier in a
-        // call's life, so `running` and `queued` never come out negative.
-        let (caller, pool) = (&self.caller, &self.pool);
-        let completed = pool.completed.load(Ordering::Acquire);
-        let panicked = pool.panicked.load(Ordering::Acquire);
-        let cancelled = caller.cancelled.load(Ordering::Acquire);
-        let started = pool.started.load(Ordering::Acquire);
-        let submitted = caller.submitted.load(Ordering::Acquire);
+        let sum = |field: fn(&Stripe) -> &AtomicU64| -> u64 {
+            self.stripes
+                .iter()
+                .map(|s| field(s).load(Ordering::Acquire))
+                .fold(0u64, u64::wrapping_add)
+        };
+        // Read each count before the ones bumped earlier in a call's life,
+        // so `running` and `queued` do not come out below zero.
+        let completed = sum(|s| &s.completed);
+        let panicked = sum(|s| &s.panicked);
+        let cancelled = sum(|s| &s.cancelled);
+        let started = sum(|s| &s.started);
+        let submitted = sum(|s| &s.submitted);
         PoolStats {
             submitted,
             running: started.saturating_sub(completed + panicked),
@@ -148,8 +175,8 @@ impl Counters {
             completed,
             panicked,
             cancelled,
-            queue_wait: Duration::from_nanos(pool.queue_wait_ns.load(Ordering::Relaxed)),
-            run_time: Duration::from_nanos(pool.run_ns.load(Ordering::Relaxed)),
+            queue_wait: Duration::from_nanos(sum(|s| &s.queue_wait_ns)),
+            run_time: Duration::from_nanos(sum(|s| &s.run_ns)),
         }
     }
 }
