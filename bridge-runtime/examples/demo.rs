@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use bridge_runtime::{CpuPool, IoPool, offload};
+use bridge_runtime::{CpuPool, IoPool, Watchdog, offload};
 
 const FILES: usize = 8;
 const FILE_SIZE: usize = 4 << 20;
@@ -94,6 +94,8 @@ async fn process(
 
 struct Report {
     way: Way,
+    /// Stalls the watchdog saw, when one was on.
+    stalls: Option<u64>,
     lateness: Vec<Duration>,
     wall: Duration,
     checksum: u64,
@@ -105,11 +107,13 @@ fn run_way(
     way: Way,
     files: &[PathBuf],
     rayon_pool: &std::sync::Arc<rayon::ThreadPool>,
+    watch: bool,
 ) -> Result<Report, Box<dyn Error>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        let watchdog = watch.then(|| Watchdog::start(Watchdog::DEFAULT_THRESHOLD));
         let lateness = Rc::new(RefCell::new(Vec::new()));
         let local = tokio::task::LocalSet::new();
         let ticks = lateness.clone();
@@ -151,6 +155,7 @@ fn run_way(
         let lateness = lateness.borrow().clone();
         Ok(Report {
             way,
+            stalls: watchdog.map(|w| w.stalls()),
             lateness,
             wall,
             checksum,
@@ -200,7 +205,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let rayon_pool = std::sync::Arc::new(rayon::ThreadPoolBuilder::new().num_threads(1).build()?);
     let mut checksums = Vec::new();
     for way in [Way::Inline, Way::HandWritten, Way::Offloaded] {
-        let mut report = run_way(way, &files, &rayon_pool)?;
+        let mut report = run_way(way, &files, &rayon_pool, false)?;
         report.lateness.sort();
         println!(
             "{:<34} {:>6} {:>10} {:>10} {:>10} {:>10}",
@@ -222,6 +227,17 @@ fn main() -> Result<(), Box<dyn Error>> {
          free and ticks about on time, while reads run on tokio's blocking pool and hashing on \
          a one-thread rayon pool; #[offload] does what the hand-written code does, in one line."
     );
+    for way in [Way::Inline, Way::Offloaded] {
+        let report = run_way(way, &files, &rayon_pool, true)?;
+        println!(
+            "\nwith a Watchdog (threshold {:?}) on, {}: {} stall(s) reported",
+            Watchdog::DEFAULT_THRESHOLD,
+            report.way.name(),
+            report.stalls.unwrap_or_default()
+        );
+    }
+    println!("(each also goes to `tracing::warn!`, with how long and since when)");
+
     let (io, cpu) = (IoPool::global().stats(), HASHER.stats());
     println!(
         "\nio pool:  {} calls, {} total run time, {} waiting in queue",
