@@ -109,3 +109,35 @@ async fn checked_code_compiles_and_runs() {
     assert_eq!(checked::in_a_module().await, 4);
     assert_eq!(checked::sync_in_a_module(), 5);
 }
+
+/// What the checker cannot see, by design: it reads syntax, not types. A
+/// blocking call behind a wrapper fn, or reached through a variable it
+/// cannot trace, compiles. (These would block; that is the documented limit.)
+mod cannot_see {
+    use std::time::Duration;
+
+    use bridge_runtime::nonblocking;
+
+    fn nap(d: Duration) {
+        std::thread::sleep(d);
+    }
+
+    #[nonblocking]
+    pub async fn through_a_wrapper() -> u8 {
+        nap(Duration::from_micros(1));
+        1
+    }
+
+    #[nonblocking]
+    pub async fn through_an_argument(rx: std::sync::mpsc::Receiver<u8>) -> u8 {
+        rx.recv().unwrap_or(0)
+    }
+}
+
+#[tokio::test]
+async fn what_it_cannot_see_compiles() {
+    assert_eq!(cannot_see::through_a_wrapper().await, 1);
+    let (tx, rx) = std::sync::mpsc::channel();
+    tx.send(2).ok();
+    assert_eq!(cannot_see::through_an_argument(rx).await, 2);
+}
