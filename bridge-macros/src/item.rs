@@ -150,10 +150,25 @@ pub(crate) fn find_attribute<'a>(attrs: &'a [Attribute], name: &str) -> Option<&
         .find(|a| a.path().segments.last().is_some_and(|s| s.ident == name))
 }
 
-/// The item without its `#[name]` attributes.
+/// The item without its `#[name]` attributes. An attribute named through a
+/// `use` still counts as a use of it, so the one error is not joined by an
+/// "unused import" warning.
 pub(crate) fn without_attribute(mut function: FnItem, name: &str) -> TokenStream {
-    function
+    let (removed, kept) = function
         .attrs
-        .retain(|a| a.path().segments.last().is_none_or(|s| s.ident != name));
+        .into_iter()
+        .partition(|a| a.path().segments.last().is_some_and(|s| s.ident == name));
+    function.attrs = kept;
+    let removed: Vec<Attribute> = removed;
+    if let Ok(block) = &mut function.body {
+        for attribute in removed {
+            if let Some(ident) = attribute.path().get_ident() {
+                block.stmts.insert(
+                    0,
+                    syn::parse_quote!(#[allow(unused_imports)] use #ident as _;),
+                );
+            }
+        }
+    }
     function.into_token_stream()
 }

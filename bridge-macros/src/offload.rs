@@ -38,6 +38,7 @@ impl Options {
     fn parse(tokens: TokenStream, errors: &mut Errors) -> Options {
         let mut options = Options::default();
         let mut seen_bare_word = false;
+        let mut unknown_words: Vec<Ident> = Vec::new();
         for arg in args::split("offload", tokens, errors) {
             let key = arg.key.to_string();
             match (key.as_str(), arg.value) {
@@ -59,10 +60,14 @@ impl Options {
                     }
                     seen_bare_word = true;
                 }
-                ("io" | "cpu", Some(value)) => errors.at(
-                    &value,
-                    format!("`{key}` is a kind and takes no value: write `#[offload({key})]`"),
-                ),
+                ("io" | "cpu", Some(value)) => {
+                    errors.at(
+                        &value,
+                        format!("`{key}` is a kind and takes no value: write `#[offload({key})]`"),
+                    );
+                    // The kind is given, just misspelled: no "needs a kind" on top.
+                    seen_bare_word = true;
+                }
                 ("pool", Some(value)) => {
                     if let Some(path) = args::path_value(
                         &arg.key,
@@ -111,21 +116,23 @@ impl Options {
                         _ => "`crate` needs a value: `crate = PATH`, with the path of `bridge_runtime`".to_owned(),
                     },
                 ),
-                (_, None) if options.kind.is_none() && !seen_bare_word => {
-                    seen_bare_word = true;
-                    errors.at(
-                        &arg.key,
-                        format!(
-                            "unknown kind `{key}`: write `io` for blocking I/O or `cpu` for CPU-heavy work"
-                        ),
-                    );
-                }
+                (_, None) => unknown_words.push(arg.key),
                 (_, _) => errors.at(
                     &arg.key,
                     format!(
                         "unknown option `{key}`: `#[offload]` takes `pool = NAME`, `keep = NAME`, `buffer = N` and `crate = PATH`"
                     ),
                 ),
+            }
+        }
+        // An unknown bare word is taken for a misspelled kind only when no
+        // kind is given; next to a kind it is an unknown option.
+        for (index, word) in unknown_words.iter().enumerate() {
+            if index == 0 && options.kind.is_none() && !seen_bare_word {
+                seen_bare_word = true;
+                errors.at(word, format!("unknown kind `{word}`: write `io` for blocking I/O or `cpu` for CPU-heavy work"));
+            } else {
+                errors.at(word, format!("unknown option `{word}`: `#[offload]` takes `pool = NAME`, `keep = NAME`, `buffer = N` and `crate = PATH`"));
             }
         }
         if options.kind.is_none() && !seen_bare_word {
@@ -191,13 +198,25 @@ fn check(function: &FnItem, options: &Options, errors: &mut Errors) {
     }
     for param in &sig.generics.params {
         if let GenericParam::Lifetime(lifetime) = param {
-            errors.at(
-                &lifetime.lifetime,
-                format!(
-                    "{OWN}, and lifetime `{}` lets them borrow: remove it and take owned types",
-                    lifetime.lifetime
+            // An argument that borrows for it is reported at the argument,
+            // with the owned type to take: one error for one mistake.
+            let used = sig.inputs.iter().any(|input| match input {
+                FnArg::Typed(typed) => mentions_lifetime(&typed.ty, &lifetime.lifetime),
+                FnArg::Receiver(r) => mentions_lifetime(&r.ty, &lifetime.lifetime),
+            });
+            if used {
+                continue;
+            }
+            let name = &lifetime.lifetime;
+            let message = match &sig.output {
+                ReturnType::Type(_, ty) if mentions_lifetime(ty, name) => format!(
+                    "`#[offload]` sends the result back from another thread, so it must own its data, and lifetime `{name}` lets it borrow: remove it and return an owned type"
                 ),
-            );
+                _ => format!(
+                    "{OWN}, and lifetime `{name}` lets them borrow: remove it and take owned types"
+                ),
+            };
+            errors.at(name, message);
         }
     }
     for input in &sig.inputs {
@@ -322,7 +341,12 @@ fn owned_hint(reference: &syn::TypeReference) -> String {
     } else if let Type::Slice(slice) = inner {
         format!("`Vec<{}>`", tokens(&slice.elem))
     } else if let Type::TraitObject(object) = inner {
-        format!("`Box<{} + Send>`", tokens(&object.bounds))
+        let has_send = object.bounds.iter().any(|b| matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Send")));
+        format!(
+            "`Box<dyn {}{}>`",
+            tokens(&object.bounds),
+            if has_send { "" } else { " + Send" }
+        )
     } else {
         format!(
             "`{}` (or `Arc<{}>` to share it)",
@@ -487,12 +511,31 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
     let (closure, kept) = keep_or_body(options, &attrs, &vis, &sig, &mut async_sig, body, true);
 
     let asserts = send_asserts(&sig, &private);
+    // The runner's `R: Send + 'static` bound is the check of the result. The
+    // call lends it the span of the return type's first token, so it is
+    // reported there, once. (Naming the type in a turbofish would underline
+    // it whole, but rustc then reports the bound twice.)
+    let call = match &sig.output {
+        ReturnType::Type(_, ty) => {
+            let first = first_span(ty);
+            let mut call = respan_shallow(runner.clone(), first);
+            let mut args = proc_macro2::Group::new(
+                proc_macro2::Delimiter::Parenthesis,
+                quote!(#pool, #what, #closure),
+            );
+            args.set_span(first);
+            call.extend([proc_macro2::TokenTree::Group(args)]);
+            call.extend(respan_shallow(quote!(.await), first));
+            call
+        }
+        ReturnType::Default => quote!(#runner(#pool, #what, #closure).await),
+    };
     quote! {
         #kept
         #(#attrs)*
         #vis #async_sig {
             #asserts
-            #runner(#pool, #what, #closure).await
+            #call
         }
     }
 }
@@ -517,19 +560,29 @@ fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
             FnArg::Receiver(_) => continue,
             FnArg::Typed(typed) => (*typed.ty).clone(),
         };
-        if is_type_param(&ty) || item::contains_impl_trait(&ty) {
-            continue; // Checked at the parameter, or not nameable.
+        if item::contains_impl_trait(&ty) {
+            // Not nameable: checked through the argument's value, when a
+            // plain name binds it (other patterns are left to the runner's
+            // bound on the closure).
+            if let FnArg::Typed(typed) = input {
+                if let Pat::Ident(ident) = &*typed.pat {
+                    if ident.by_ref.is_none() && ident.subpat.is_none() {
+                        let name = Ident::new(&ident.ident.to_string(), ty.span());
+                        let private = respan_shallow(private.clone(), ty.span());
+                        asserts.extend(quote_spanned! {ty.span()=>
+                            #private::offloaded_argument_must_be_send_and_static(#private::type_of(&#name));
+                        });
+                    }
+                }
+            }
+            continue;
+        }
+        if is_type_param(&ty) {
+            continue; // Checked at the parameter.
         }
         asserts.extend(quote_spanned! {ty.span()=>
             #private::offloaded_arguments_must_be_send_and_static::<#ty>();
         });
-    }
-    if let ReturnType::Type(_, ty) = &sig.output {
-        if !is_type_param(ty) && !item::contains_impl_trait(ty) {
-            asserts.extend(quote_spanned! {ty.span()=>
-                #private::offloaded_results_must_be_send_and_static::<#ty>();
-            });
-        }
     }
     asserts
 }
@@ -611,4 +664,36 @@ fn mentions(ty: &Type, params: &[&Ident]) -> bool {
     };
     finder.visit_type(ty);
     finder.found
+}
+
+fn respan_shallow(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(span);
+            t
+        })
+        .collect()
+}
+
+fn first_span(ty: &Type) -> Span {
+    ty.to_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| match t {
+            proc_macro2::TokenTree::Group(g) => g.span_open(),
+            other => other.span(),
+        })
+}
+
+fn mentions_lifetime(ty: &Type, lifetime: &syn::Lifetime) -> bool {
+    struct Finder<'a>(&'a syn::Lifetime, bool);
+    impl Visit<'_> for Finder<'_> {
+        fn visit_lifetime(&mut self, l: &syn::Lifetime) {
+            self.1 |= l.ident == self.0.ident;
+        }
+    }
+    let mut finder = Finder(lifetime, false);
+    finder.visit_type(ty);
+    finder.1
 }

@@ -471,9 +471,19 @@ pub mod __private {
     #[inline(always)]
     pub fn offloaded_arguments_must_be_send_and_static<T: Send + 'static>() {}
 
-    /// The same for the result type.
+    /// The same for an argument whose type cannot be named (`impl Trait`).
     #[inline(always)]
-    pub fn offloaded_results_must_be_send_and_static<T: Send + 'static>() {}
+    pub fn offloaded_argument_must_be_send_and_static<T: Send + 'static>(_: TypeOf<T>) {}
+
+    /// The type of a value, without the value.
+    #[allow(missing_debug_implementations)]
+    pub struct TypeOf<T: ?Sized>(::core::marker::PhantomData<fn() -> T>);
+
+    /// The type of `value`, for checks on types that cannot be named.
+    #[inline(always)]
+    pub fn type_of<T: ?Sized>(_: &T) -> TypeOf<T> {
+        TypeOf(::core::marker::PhantomData)
+    }
 
     /// Fixes the output type of an async block, so `?` in it infers.
     pub fn typed<R, F: Future<Output = R>>(future: F) -> F {

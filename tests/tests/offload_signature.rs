@@ -70,6 +70,18 @@ fn displayable(n: u32) -> impl std::fmt::Display + Send + 'static {
     format!("#{n}")
 }
 
+#[offload(io)]
+fn greeting(name: impl Into<String> + Send + 'static, mut times: usize) -> String {
+    let name = name.into();
+    times = times.max(1);
+    vec![name; times].join(" ")
+}
+
+#[offload(cpu, keep = apply_now)]
+fn apply(f: impl FnOnce(u32) -> u32 + Send + 'static, x: u32) -> u32 {
+    f(x)
+}
+
 struct Counter {
     start: u64,
 }
@@ -168,6 +180,9 @@ async fn unit_and_impl_trait_returns() {
     nothing_returned(counter.clone()).await;
     assert_eq!(counter.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert_eq!(displayable(7).await.to_string(), "#7");
+    assert_eq!(greeting("hi", 2).await, "hi hi");
+    assert_eq!(apply(|x| x * 3, 5).await, 15);
+    assert_eq!(apply_now(|x| x + 1, 5), 6);
 }
 
 #[tokio::test]

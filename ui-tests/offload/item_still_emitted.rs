@@ -1,5 +1,4 @@
-// On error the original fn is still emitted: its sync callers compile, and
-// the macro's error is the only one.
+// On error the fn is still emitted: its sync caller compiles, the only error is the macro's.
 use bridge_runtime::offload;
 
 #[offload(io)]

@@ -1,9 +1,9 @@
-// An explicit lifetime parameter lets arguments borrow.
+// An explicit lifetime parameter, used to borrow an argument.
 use bridge_runtime::offload;
 
 #[offload(io)]
-fn first<'a>(names: Vec<String>, _tag: std::marker::PhantomData<&'a ()>) -> Option<String> {
-    names.into_iter().next()
+fn read<'a>(path: &'a str) -> usize {
+    path.len()
 }
 
 fn main() {}
