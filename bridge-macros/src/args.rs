@@ -3,7 +3,7 @@
 //! key that rejects repeats.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use syn::{Ident, LitStr, Path};
+use syn::{Ident, LitStr};
 
 use crate::errors::Errors;
 
@@ -76,13 +76,15 @@ pub(crate) fn set_once<T>(slot: &mut Option<T>, key: &Ident, value: T, errors: &
     }
 }
 
-/// The value of `key = value` as a path (`pool = DB`, `crate = my::bridge`).
-pub(crate) fn path_value(
+/// The value of `key = value` as a `T`: a path (`pool = DB`, `crate =
+/// my::bridge`) or a name (`keep = read_blocking`). A string or anything
+/// else is reported at the value, saying what goes there.
+pub(crate) fn value<T: syn::parse::Parse>(
     key: &Ident,
     value: TokenStream,
     what: &str,
     errors: &mut Errors,
-) -> Option<Path> {
+) -> Option<T> {
     if let Ok(lit) = syn::parse2::<LitStr>(value.clone()) {
         errors.at(
             &lit,
@@ -93,8 +95,8 @@ pub(crate) fn path_value(
         );
         return None;
     }
-    match syn::parse2::<Path>(value.clone()) {
-        Ok(path) => Some(path),
+    match syn::parse2::<T>(value.clone()) {
+        Ok(parsed) => Some(parsed),
         Err(_) => {
             errors.at(
                 &value,
@@ -105,32 +107,17 @@ pub(crate) fn path_value(
     }
 }
 
-/// The value of `key = value` as a single identifier (`keep = read_sync`).
-pub(crate) fn ident_value(
+/// Parses `key = value` as a `T` into `slot`, reporting a wrong form or a
+/// second occurrence.
+pub(crate) fn set_value<T: syn::parse::Parse>(
+    slot: &mut Option<T>,
     key: &Ident,
     value: TokenStream,
     what: &str,
     errors: &mut Errors,
-) -> Option<Ident> {
-    if let Ok(lit) = syn::parse2::<LitStr>(value.clone()) {
-        errors.at(
-            &lit,
-            format!(
-                "`{key}` takes {what}, not a string: write `{key} = {}`",
-                lit.value()
-            ),
-        );
-        return None;
-    }
-    match syn::parse2::<Ident>(value.clone()) {
-        Ok(ident) => Some(ident),
-        Err(_) => {
-            errors.at(
-                &value,
-                format!("`{key}` takes {what}, like `{key} = {}`", example(key)),
-            );
-            None
-        }
+) {
+    if let Some(parsed) = self::value(key, value, what, errors) {
+        set_once(slot, key, parsed, errors);
     }
 }
 

@@ -29,26 +29,20 @@ impl Options {
                     &value,
                     "`local` takes no value: write `#[blocking(local)]`",
                 ),
-                ("keep", Some(value)) => {
-                    if let Some(ident) = args::ident_value(
-                        &arg.key,
-                        value,
-                        "the name under which the async original stays callable",
-                        errors,
-                    ) {
-                        args::set_once(&mut options.keep, &arg.key, ident, errors);
-                    }
-                }
-                ("crate", Some(value)) => {
-                    if let Some(path) = args::path_value(
-                        &arg.key,
-                        value,
-                        "the path of the `bridge_runtime` crate",
-                        errors,
-                    ) {
-                        args::set_once(&mut options.krate, &arg.key, path, errors);
-                    }
-                }
+                ("keep", Some(value)) => args::set_value(
+                    &mut options.keep,
+                    &arg.key,
+                    value,
+                    "the name under which the async original stays callable",
+                    errors,
+                ),
+                ("crate", Some(value)) => args::set_value(
+                    &mut options.krate,
+                    &arg.key,
+                    value,
+                    "the path of the `bridge_runtime` crate",
+                    errors,
+                ),
                 ("keep", None) => errors.at(
                     &arg.key,
                     "`keep` needs a value: `keep = NAME` with the name for the async original",

@@ -68,36 +68,27 @@ impl Options {
                     // The kind is given, just misspelled: no "needs a kind" on top.
                     seen_bare_word = true;
                 }
-                ("pool", Some(value)) => {
-                    if let Some(path) = args::path_value(
-                        &arg.key,
-                        value,
-                        "the name of a `static IoPool` or `static CpuPool`",
-                        errors,
-                    ) {
-                        args::set_once(&mut options.pool, &arg.key, path, errors);
-                    }
-                }
-                ("keep", Some(value)) => {
-                    if let Some(ident) = args::ident_value(
-                        &arg.key,
-                        value,
-                        "the name under which the blocking original stays callable",
-                        errors,
-                    ) {
-                        args::set_once(&mut options.keep, &arg.key, ident, errors);
-                    }
-                }
-                ("crate", Some(value)) => {
-                    if let Some(path) = args::path_value(
-                        &arg.key,
-                        value,
-                        "the path of the `bridge_runtime` crate",
-                        errors,
-                    ) {
-                        args::set_once(&mut options.krate, &arg.key, path, errors);
-                    }
-                }
+                ("pool", Some(value)) => args::set_value(
+                    &mut options.pool,
+                    &arg.key,
+                    value,
+                    "the name of a `static IoPool` or `static CpuPool`",
+                    errors,
+                ),
+                ("keep", Some(value)) => args::set_value(
+                    &mut options.keep,
+                    &arg.key,
+                    value,
+                    "the name under which the blocking original stays callable",
+                    errors,
+                ),
+                ("crate", Some(value)) => args::set_value(
+                    &mut options.krate,
+                    &arg.key,
+                    value,
+                    "the path of the `bridge_runtime` crate",
+                    errors,
+                ),
                 ("buffer", Some(value)) => match syn::parse2::<syn::LitInt>(value.clone()) {
                     Ok(lit) if lit.base10_parse::<usize>().is_ok_and(|n| n > 0) => {
                         args::set_once(&mut options.buffer, &arg.key, (arg.key.clone(), lit), errors);
