@@ -49,6 +49,11 @@ async fn hand_cpu(x: u64) -> u64 {
     rx.await.unwrap()
 }
 
+/// The `tokio-rayon` crate, the contract's other reference for `cpu`.
+async fn tokio_rayon_cpu(x: u64) -> u64 {
+    tokio_rayon::spawn(move || black_box(x) + 1).await
+}
+
 fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -110,6 +115,9 @@ fn offload_benches(c: &mut Criterion) {
     group.bench_function("rayon_oneshot", |b| {
         b.iter_custom(|n| one_at_a_time(&rt, n, hand_cpu))
     });
+    group.bench_function("tokio_rayon", |b| {
+        b.iter_custom(|n| one_at_a_time(&rt, n, tokio_rayon_cpu))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("io_10000_at_once");
@@ -129,6 +137,9 @@ fn offload_benches(c: &mut Criterion) {
     });
     group.bench_function("rayon_oneshot", |b| {
         b.iter_custom(|n| all_at_once(&rt, n, hand_cpu))
+    });
+    group.bench_function("tokio_rayon", |b| {
+        b.iter_custom(|n| all_at_once(&rt, n, tokio_rayon_cpu))
     });
     group.finish();
 }
@@ -312,6 +323,13 @@ fn ratios() {
         |n| one_at_a_time(&rt, n, hand_cpu),
     );
     interleaved(
+        "cpu one at a time vs tokio-rayon",
+        41,
+        2_000,
+        |n| one_at_a_time(&rt, n, cpu_trivial),
+        |n| one_at_a_time(&rt, n, tokio_rayon_cpu),
+    );
+    interleaved(
         "io 10000 at once (per batch)",
         21,
         1,
@@ -324,6 +342,13 @@ fn ratios() {
         1,
         |n| all_at_once(&rt, n, cpu_trivial),
         |n| all_at_once(&rt, n, hand_cpu),
+    );
+    interleaved(
+        "cpu 10000 at once vs tokio-rayon",
+        21,
+        1,
+        |n| all_at_once(&rt, n, cpu_trivial),
+        |n| all_at_once(&rt, n, tokio_rayon_cpu),
     );
 }
 
