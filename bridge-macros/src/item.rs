@@ -83,12 +83,18 @@ pub(crate) fn parse_fn(attribute: &str, item: TokenStream) -> syn::Result<FnItem
     ))
 }
 
-fn first_span<T: ToTokens>(tokens: &T) -> Span {
+/// The span of the first token of `tokens` (of its opening delimiter, if
+/// that is a group): where to point at something multi-token on stable,
+/// where spans cannot be joined.
+pub(crate) fn first_span<T: ToTokens>(tokens: &T) -> Span {
     tokens
         .to_token_stream()
         .into_iter()
         .next()
-        .map_or_else(Span::call_site, |t| t.span())
+        .map_or_else(Span::call_site, |t| match t {
+            proc_macro2::TokenTree::Group(group) => group.span_open(),
+            other => other.span(),
+        })
 }
 
 /// Gives every argument of the generated fn a plain name (the kept fn gets

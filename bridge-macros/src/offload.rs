@@ -189,13 +189,18 @@ fn check(function: &FnItem, options: &Options, errors: &mut Errors) {
     }
     for param in &sig.generics.params {
         if let GenericParam::Lifetime(lifetime) = param {
-            // An argument that borrows for it is reported at the argument,
-            // with the owned type to take: one error for one mistake.
-            let used = sig.inputs.iter().any(|input| match input {
-                FnArg::Typed(typed) => mentions_lifetime(&typed.ty, &lifetime.lifetime),
-                FnArg::Receiver(r) => mentions_lifetime(&r.ty, &lifetime.lifetime),
+            // An argument that borrows for it is reported at the argument
+            // (by `check_arg` / `check_receiver`, whenever `first_borrow`
+            // finds something), with the owned type to take: one error for
+            // one mistake.
+            let reported_at_argument = sig.inputs.iter().any(|input| {
+                let ty = match input {
+                    FnArg::Typed(typed) => &typed.ty,
+                    FnArg::Receiver(receiver) => &receiver.ty,
+                };
+                first_borrow(ty).is_some() && mentions_lifetime(ty, &lifetime.lifetime)
             });
-            if used {
+            if reported_at_argument {
                 continue;
             }
             let name = &lifetime.lifetime;
@@ -508,7 +513,7 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
     // it whole, but rustc then reports the bound twice.)
     let call = match &sig.output {
         ReturnType::Type(_, ty) => {
-            let first = first_span(ty);
+            let first = item::first_span(ty);
             let mut call = respan_shallow(runner.clone(), first);
             let mut args = proc_macro2::Group::new(
                 proc_macro2::Delimiter::Parenthesis,
@@ -665,16 +670,6 @@ fn respan_shallow(tokens: TokenStream, span: Span) -> TokenStream {
             t
         })
         .collect()
-}
-
-fn first_span(ty: &Type) -> Span {
-    ty.to_token_stream()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |t| match t {
-            proc_macro2::TokenTree::Group(g) => g.span_open(),
-            other => other.span(),
-        })
 }
 
 fn mentions_lifetime(ty: &Type, lifetime: &syn::Lifetime) -> bool {
