@@ -175,6 +175,14 @@ impl Checker {
         }
     }
 
+    /// The body of a nested fn: async or not as it says, with variables of
+    /// its own (the enclosing fn's `let`s are not in scope there).
+    fn visit_fn_body(&mut self, sig: &syn::Signature, block: &mut syn::Block) {
+        let vars = std::mem::take(&mut self.vars);
+        self.with_async(sig.asyncness.is_some(), |this| this.visit_block_mut(block));
+        self.vars = vars;
+    }
+
     fn with_async<R>(&mut self, is_async: bool, f: impl FnOnce(&mut Self) -> R) -> R {
         let outer = self.in_async;
         self.in_async = is_async;
@@ -567,28 +575,19 @@ impl VisitMut for Checker {
         if is_blocking(&f.attrs) {
             return; // `#[blocking]` checks its own body.
         }
-        let is_async = f.sig.asyncness.is_some();
-        let vars = std::mem::take(&mut self.vars);
-        self.with_async(is_async, |this| this.visit_block_mut(&mut f.block));
-        self.vars = vars;
+        self.visit_fn_body(&f.sig, &mut f.block);
     }
 
     fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
         if is_blocking(&f.attrs) {
             return; // `#[blocking]` checks its own body.
         }
-        let is_async = f.sig.asyncness.is_some();
-        let vars = std::mem::take(&mut self.vars);
-        self.with_async(is_async, |this| this.visit_block_mut(&mut f.block));
-        self.vars = vars;
+        self.visit_fn_body(&f.sig, &mut f.block);
     }
 
     fn visit_trait_item_fn_mut(&mut self, f: &mut syn::TraitItemFn) {
-        let is_async = f.sig.asyncness.is_some();
         if let Some(block) = &mut f.default {
-            let vars = std::mem::take(&mut self.vars);
-            self.with_async(is_async, |this| this.visit_block_mut(block));
-            self.vars = vars;
+            self.visit_fn_body(&f.sig, block);
         }
     }
 
