@@ -8,13 +8,14 @@
 //! block for 300 ms against a 100 ms threshold, and the runtimes that must
 //! stay quiet are watched with a 200 ms threshold.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+mod support;
+
 use bridge_runtime::Watchdog;
-use tracing_subscriber::layer::{Context, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
+use support::Recorder;
 
 const THRESHOLD: Duration = Duration::from_millis(100);
 const BLOCK: Duration = Duration::from_millis(300);
@@ -23,70 +24,10 @@ const BLOCK: Duration = Duration::from_millis(300);
 const QUIET_THRESHOLD: Duration = Duration::from_millis(200);
 const QUIET_FOR: Duration = Duration::from_secs(2);
 
-/// Records every `WARN` event with the names of its enclosing spans. Each
-/// test starts its watchdog inside a span of its own name, which the
-/// watchdog's reports carry, so tests running in parallel do not see each
-/// other's reports.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<Warning>>>);
-
-/// A warning's message, and the names of the spans it was in.
-type Warning = (String, Vec<String>);
-
-struct Message(String);
-
-impl tracing::field::Visit for Message {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.0 = format!("{value:?}");
-        }
-    }
-}
-
-impl<S> tracing_subscriber::Layer<S> for Recorder
-where
-    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
-{
-    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
-        if *event.metadata().level() != tracing::Level::WARN {
-            return;
-        }
-        let mut message = Message(String::new());
-        event.record(&mut message);
-        let spans = ctx
-            .event_scope(event)
-            .map(|scope| scope.map(|span| span.name().to_owned()).collect())
-            .unwrap_or_default();
-        if let Ok(mut events) = self.0.lock() {
-            events.push((message.0, spans));
-        }
-    }
-}
-
-impl Recorder {
-    /// The global recorder, installed on first use.
-    fn get() -> &'static Recorder {
-        static RECORDER: OnceLock<Recorder> = OnceLock::new();
-        RECORDER.get_or_init(|| {
-            let recorder = Recorder::default();
-            tracing::subscriber::set_global_default(
-                tracing_subscriber::registry().with(recorder.clone()),
-            )
-            .expect("the only global subscriber of this test binary");
-            recorder
-        })
-    }
-
-    /// The warnings emitted inside the span named `span`, oldest first.
-    fn warnings_in(&self, span: &str) -> Vec<String> {
-        let events = self.0.lock().expect("recorder lock");
-        events
-            .iter()
-            .filter(|(_, spans)| spans.iter().any(|s| s == span))
-            .map(|(message, _)| message.clone())
-            .collect()
-    }
-}
+// `Recorder` (in `support`) keeps every event with the names of its
+// enclosing spans. Each test starts its watchdog inside a span of its own
+// name, which the watchdog's reports carry, so tests running in parallel do
+// not see each other's reports.
 
 /// Starts a watchdog inside `span`, so that its reports carry the span.
 fn start_in(span: tracing::Span, threshold: Duration) -> Watchdog {
@@ -99,7 +40,7 @@ fn start_in(span: tracing::Span, threshold: Duration) -> Watchdog {
 async fn recovery_in(span: &str) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let warnings = Recorder::get().warnings_in(span);
+        let warnings = Recorder::global().warnings_in(span);
         let recovered = warnings
             .last()
             .is_some_and(|w| w.contains(" was blocked for ") || w.contains(" were blocked for "));
@@ -121,7 +62,7 @@ fn blocked_ms(recovery: &str) -> u64 {
 
 #[tokio::test]
 async fn blocking_a_current_thread_runtime_is_reported_once() {
-    Recorder::get();
+    Recorder::global();
     let watchdog = start_in(tracing::info_span!("current_thread_blocked"), THRESHOLD);
     tokio::time::sleep(Duration::from_millis(50)).await;
 
@@ -145,7 +86,7 @@ async fn blocking_a_current_thread_runtime_is_reported_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocking_every_worker_of_a_multi_thread_runtime_is_reported_once() {
-    Recorder::get();
+    Recorder::global();
     let watchdog = start_in(tracing::info_span!("all_workers_blocked"), THRESHOLD);
     tokio::time::sleep(Duration::from_millis(50)).await;
 
@@ -184,7 +125,7 @@ async fn blocking_every_worker_of_a_multi_thread_runtime_is_reported_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 3)]
 async fn one_blocked_worker_among_busy_ones_is_reported() {
-    Recorder::get();
+    Recorder::global();
     let watchdog = start_in(tracing::info_span!("one_worker_blocked"), THRESHOLD);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -244,36 +185,36 @@ async fn stays_quiet(span: tracing::Span, name: &str, busy_tasks: usize) {
         task.await.expect("busy task");
     }
     assert_eq!(watchdog.stalls(), 0);
-    assert_eq!(Recorder::get().warnings_in(name), Vec::<String>::new());
+    assert_eq!(Recorder::global().warnings_in(name), Vec::<String>::new());
 }
 
 #[tokio::test]
 async fn an_idle_current_thread_runtime_reports_nothing() {
-    Recorder::get();
+    Recorder::global();
     stays_quiet(tracing::info_span!("idle_current"), "idle_current", 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_multi_thread_runtime_reports_nothing() {
-    Recorder::get();
+    Recorder::global();
     stays_quiet(tracing::info_span!("idle_multi"), "idle_multi", 0).await;
 }
 
 #[tokio::test]
 async fn a_busy_well_behaved_current_thread_runtime_reports_nothing() {
-    Recorder::get();
+    Recorder::global();
     stays_quiet(tracing::info_span!("busy_current"), "busy_current", 8).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_well_behaved_multi_thread_runtime_reports_nothing() {
-    Recorder::get();
+    Recorder::global();
     stays_quiet(tracing::info_span!("busy_multi"), "busy_multi", 8).await;
 }
 
 #[tokio::test]
 async fn dropping_the_watchdog_stops_it() {
-    Recorder::get();
+    Recorder::global();
     let watchdog = start_in(tracing::info_span!("dropped"), THRESHOLD);
     tokio::time::sleep(Duration::from_millis(200)).await;
     drop(watchdog);
@@ -281,7 +222,10 @@ async fn dropping_the_watchdog_stops_it() {
     // Would be a stall, and is not reported.
     std::thread::sleep(BLOCK);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(Recorder::get().warnings_in("dropped"), Vec::<String>::new());
+    assert_eq!(
+        Recorder::global().warnings_in("dropped"),
+        Vec::<String>::new()
+    );
 
     // The heartbeat task is gone too.
     let metrics = tokio::runtime::Handle::current().metrics();
@@ -306,7 +250,7 @@ async fn drop_returns_without_waiting_for_the_period() {
 
 #[test]
 fn a_runtime_shut_down_under_the_watchdog_is_not_a_stall() {
-    Recorder::get();
+    Recorder::global();
     // No timer, no I/O driver: the watchdog needs neither.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -328,7 +272,7 @@ fn a_runtime_shut_down_under_the_watchdog_is_not_a_stall() {
     std::thread::sleep(BLOCK);
     assert_eq!(stalls, 1);
     assert_eq!(watchdog.stalls(), 1);
-    let warnings = Recorder::get().warnings_in("shut_down");
+    let warnings = Recorder::global().warnings_in("shut_down");
     assert!(
         warnings[0].starts_with("executor blocked for more than 100 ms"),
         "{warnings:?}"
