@@ -57,6 +57,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+mod cancel;
 mod dedicated;
 mod job;
 mod pool;
@@ -333,6 +334,7 @@ pub use bridge_macros::blocking;
 /// fields, nor `use` declarations outside the item; and a blocking call
 /// hidden in a sync helper called from async code is that helper's business.
 pub use bridge_macros::nonblocking;
+pub use cancel::{Cancelled, cancelled, checkpoint};
 pub use dedicated::Dedicated;
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};

@@ -1,0 +1,136 @@
+//! Whether the caller of a running body is still there.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+
+/// Something a running body can ask whether its caller left.
+pub(crate) trait Caller: Send + Sync {
+    /// True once the future, stream or call that waits for the body was dropped.
+    fn gone(&self) -> bool;
+}
+
+thread_local! {
+    /// The caller of the body running on this thread, innermost first.
+    static CURRENT: RefCell<Option<Arc<dyn Caller>>> = const { RefCell::new(None) };
+}
+
+/// Runs `body` with `caller` as the one [`cancelled`] asks about, restoring
+/// the previous one afterwards (bodies nest: a body may wait for another
+/// that runs on the same thread), even if `body` panics.
+pub(crate) fn with_caller<R>(caller: Arc<dyn Caller>, body: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Arc<dyn Caller>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            // `try_with`: a body may run while the thread's locals are torn down.
+            let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
+        }
+    }
+    let previous = CURRENT
+        .try_with(|current| current.borrow_mut().replace(caller))
+        .ok()
+        .flatten();
+    let _restore = Restore(previous);
+    body()
+}
+
+/// True inside an offloaded body whose caller is gone: the future that
+/// awaited it (or the stream that consumed it) was dropped, for instance by
+/// a `tokio::time::timeout` that fired, a `select!` that chose another
+/// branch, or a request handler whose client disconnected. False anywhere
+/// else, and always false in a body whose caller still waits.
+///
+/// A body that never asks runs to completion, and its result is dropped:
+/// [`PoolStats::abandoned`](crate::PoolStats::abandoned) counts those. A
+/// long body that asks now and then frees its thread (and its pool slot)
+/// soon after its caller left. Bodies run by [`io`](crate::io),
+/// [`cpu`](crate::cpu), [`IoPool::run`](crate::IoPool::run),
+/// [`CpuPool::run`](crate::CpuPool::run), `#[offload]`, the producers of
+/// [`OffloadStream`](crate::OffloadStream)s and
+/// [`Dedicated`](crate::Dedicated) calls can ask.
+///
+/// Asking costs a thread-local read and an atomic load.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// # #[tokio::main] async fn main() {
+/// let scan = bridge_runtime::io(|| {
+///     let mut rows = 0u64;
+///     while rows < 10_000 && !bridge_runtime::cancelled() {
+///         rows += 1; // one unit of blocking work
+///         std::thread::sleep(Duration::from_millis(1));
+///     }
+///     rows
+/// });
+/// // The caller gives up after 20 ms; the body notices and stops.
+/// assert!(tokio::time::timeout(Duration::from_millis(20), scan).await.is_err());
+/// assert!(!bridge_runtime::cancelled()); // not inside a body here
+/// # }
+/// ```
+pub fn cancelled() -> bool {
+    CURRENT
+        .try_with(|current| current.borrow().as_ref().is_some_and(|caller| caller.gone()))
+        .unwrap_or(false)
+}
+
+/// `Err(Cancelled)` once the caller of the running body is gone (see
+/// [`cancelled`]), for `?` in bodies that return a `Result`.
+///
+/// # Errors
+///
+/// [`Cancelled`] when [`cancelled`] is true.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_runtime::offload;
+///
+/// #[offload(io)]
+/// fn count_lines(paths: Vec<std::path::PathBuf>) -> std::io::Result<usize> {
+///     let mut lines = 0;
+///     for path in paths {
+///         bridge_runtime::checkpoint()?; // stops here once the caller is gone
+///         lines += std::fs::read_to_string(path)?.lines().count();
+///     }
+///     Ok(lines)
+/// }
+///
+/// # #[tokio::main] async fn main() -> std::io::Result<()> {
+/// assert!(count_lines(vec!["Cargo.toml".into()]).await? > 0);
+/// # Ok(()) }
+/// ```
+pub fn checkpoint() -> Result<(), Cancelled> {
+    if cancelled() { Err(Cancelled) } else { Ok(()) }
+}
+
+/// The error of [`checkpoint`]: the caller of the running body is gone, so
+/// its result would be dropped unread.
+///
+/// Converts into [`std::io::Error`] (kind [`Interrupted`](std::io::ErrorKind::Interrupted))
+/// and, like any error, into `Box<dyn Error + Send + Sync>`.
+///
+/// ```
+/// let error: std::io::Error = bridge_runtime::Cancelled.into();
+/// assert_eq!(error.kind(), std::io::ErrorKind::Interrupted);
+/// assert_eq!(bridge_runtime::Cancelled.to_string(), "the caller of this offloaded call is gone");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Cancelled;
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the caller of this offloaded call is gone")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+impl From<Cancelled> for std::io::Error {
+    fn from(cancelled: Cancelled) -> Self {
+        std::io::Error::new(std::io::ErrorKind::Interrupted, cancelled)
+    }
+}
