@@ -542,7 +542,8 @@ pub mod __private {
     ) -> crate::OffloadStream<I::Item>
     where
         F: FnOnce() -> I + Send + 'static,
-        I: IntoIterator,
+        I: IntoIterator + 'static,
+        I::IntoIter: Send + 'static,
         I::Item: Send + 'static,
     {
         crate::stream::on_io(pool, what, make).buffer(buffer)
@@ -557,7 +558,8 @@ pub mod __private {
     ) -> crate::OffloadStream<I::Item>
     where
         F: FnOnce() -> I + Send + 'static,
-        I: IntoIterator,
+        I: IntoIterator + 'static,
+        I::IntoIter: Send + 'static,
         I::Item: Send + 'static,
     {
         crate::stream::on_cpu(pool, what, make).buffer(buffer)
