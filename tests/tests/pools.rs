@@ -269,3 +269,45 @@ fn a_call_dropped_in_tokios_blocking_queue_never_runs() {
     assert!(!ran.load(Ordering::SeqCst), "the dropped call ran");
     assert!(IoPool::global().stats().cancelled > cancelled_before);
 }
+
+static TIGHT: bridge_runtime::IoPool = bridge_runtime::IoPool::new("tight", 1);
+static TIGHT_CPU: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("tight-cpu", 1);
+
+/// Every snapshot taken while a pool is busy adds up and stays in bounds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_snapshot_of_a_busy_pool_is_consistent() {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watching = done.clone();
+    let watcher = std::thread::spawn(move || {
+        let mut seen = 0u64;
+        while !watching.load(std::sync::atomic::Ordering::Relaxed) {
+            for stats in [TIGHT.stats(), TIGHT_CPU.stats()] {
+                assert!(stats.running <= 1, "{stats:?}");
+                assert_eq!(
+                    stats.submitted,
+                    stats.completed
+                        + stats.panicked
+                        + stats.cancelled
+                        + stats.running
+                        + stats.queued,
+                    "{stats:?}"
+                );
+                seen += 1;
+            }
+        }
+        seen
+    });
+    let mut calls = Vec::new();
+    for i in 0..2_000u64 {
+        calls.push(tokio::spawn(TIGHT.run(move || i)));
+        calls.push(tokio::spawn(TIGHT_CPU.run(move || i)));
+    }
+    for call in calls {
+        call.await.expect("ran");
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let seen = watcher.join().expect("every snapshot was consistent");
+    assert!(seen > 0);
+    assert_eq!(TIGHT.stats().completed, 2_000);
+    assert_eq!(TIGHT_CPU.stats().completed, 2_000);
+}
