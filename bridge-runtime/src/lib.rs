@@ -502,8 +502,7 @@ pub mod __private {
         F: Future + Send,
         F::Output: Send,
     {
-        let _ = what;
-        crate::block_on(future)
+        crate::blocking::block_on_named(what, future)
     }
 
     /// `#[blocking(local)]`: `what` names the function in the panic message.
@@ -549,8 +548,7 @@ pub mod __private {
         S: Stream + BlockingStreamMustBeSend,
         S::Item: BlockingStreamItemsMustBeSend,
     {
-        let _ = what;
-        crate::block_on_stream(crate::block_on(future))
+        crate::block_on_stream(crate::blocking::block_on_named(what, future))
     }
 
     /// `#[blocking(local)]` on an `async fn` returning `impl Stream`.
