@@ -73,7 +73,12 @@ pub(crate) fn with_caller<R>(caller: Arc<dyn Caller>, body: impl FnOnce() -> R) 
 /// ```
 pub fn cancelled() -> bool {
     CURRENT
-        .try_with(|current| current.borrow().as_ref().is_some_and(|caller| caller.gone()))
+        .try_with(|current| {
+            current
+                .borrow()
+                .as_ref()
+                .is_some_and(|caller| caller.gone())
+        })
         .unwrap_or(false)
 }
 
