@@ -18,7 +18,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::panic::{AssertUnwindSafe, RefUnwindSafe, UnwindSafe, catch_unwind, resume_unwind};
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
@@ -97,14 +97,16 @@ enum Message<T> {
 
 /// One queued call.
 struct Call<T> {
-    /// Runs the closure unless its caller left, and replies.
-    body: Box<dyn FnOnce(&mut T, &Counters) + Send>,
+    body: Body<T>,
     /// The `Dedicated` values whose threads wait, through the caller, for
     /// this call to end.
     waiting: Waiting,
     /// The call's room in a bounded queue, freed when the thread takes it.
     room: Option<OwnedSemaphorePermit>,
 }
+
+/// Runs a call's closure unless its caller left, replies, and counts.
+type Body<T> = Box<dyn FnOnce(&mut T, &Counters) + Send>;
 
 /// `Dedicated` values, outermost first; `None` for none.
 type Waiting = Option<Arc<[Arc<Shared>]>>;
@@ -129,6 +131,13 @@ struct Shared {
     /// dropped. `close` waits for that.
     ended: flume::Receiver<()>,
 }
+
+// A panic never leaves `Shared` half-updated where a caller could see it:
+// the gate is recovered from poisoning, the counters are atomics, and the
+// rooms' semaphore keeps its own invariants. So a handle can be used across
+// `catch_unwind`, as it could before the semaphore was added.
+impl RefUnwindSafe for Shared {}
+impl UnwindSafe for Shared {}
 
 #[derive(Default)]
 struct State {
@@ -435,7 +444,7 @@ where
     let (reply, outcome) = flume::bounded(1);
     let reply = Arc::new(Reply(reply));
     let submitted = Instant::now();
-    let body = Box::new(move |value: &mut T, counters: &Counters| {
+    let body: Body<T> = Box::new(move |value: &mut T, counters: &Counters| {
         if reply.0.is_disconnected() {
             // The caller left before the call started.
             counters.cancelled();
@@ -629,11 +638,10 @@ fn wait_here<F: Future>(future: F) -> F::Output {
 /// ```
 /// use bridge_runtime::Dedicated;
 ///
-/// let sink = Dedicated::builder().name("sink").bound(1_000).spawn(Vec::<u64>::new);
+/// let sink = Dedicated::builder().name("sink").bound(100).spawn(Vec::<u64>::new);
 /// # futures::executor::block_on(async {
-/// for n in 0..10_000 {
-///     sink.call(move |v| v.push(n)).await; // waits whenever 1,000 are queued
-/// }
+/// // 10,000 calls at once: 100 are queued, the others wait for room.
+/// futures::future::join_all((0..10_000).map(|n| sink.call(move |v| v.push(n)))).await;
 /// # });
 /// assert_eq!(sink.call_blocking(|v| v.len()), 10_000);
 /// ```

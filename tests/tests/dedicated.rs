@@ -1,14 +1,14 @@
 //! `Dedicated<T>`: a value on a thread of its own, called from anywhere.
 
 use std::cell::RefCell;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, RefUnwindSafe, UnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use bridge_runtime::Dedicated;
 
-fn assert_send_sync_clone<X: Send + Sync + Clone>(_: &X) {}
+fn assert_send_sync_clone<X: Send + Sync + Clone + UnwindSafe + RefUnwindSafe>(_: &X) {}
 
 #[test]
 fn the_handle_is_send_sync_and_clone_even_for_a_value_that_is_not() {
