@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
 use crate::cancel::{Caller, with_caller};
 use crate::stats::{Counters, PoolStats};
@@ -293,9 +293,8 @@ impl<T: 'static> Dedicated<T> {
         let Dedicated { calls, shared } = self.clone();
         async move {
             let waiting = shared.refuse_from_inside("call");
-            shared.refuse_if_shut();
             let room = match &shared.rooms {
-                Some(rooms) => match rooms.clone().acquire_owned().await {
+                Some(rooms) => match shared.room_in(rooms).await {
                     Ok(room) => Some(room),
                     Err(_) => unreachable_closed_semaphore(),
                 },
@@ -330,11 +329,10 @@ impl<T: 'static> Dedicated<T> {
     {
         let shared = &self.shared;
         let waiting = shared.refuse_from_inside("call_blocking");
-        shared.refuse_if_shut();
         let room = shared.rooms.as_ref().map(|rooms| {
             // `unconstrained`: on an executor thread, a task's spent budget
             // would make every poll pending, and this loop spin.
-            let wait = tokio::task::unconstrained(rooms.clone().acquire_owned());
+            let wait = tokio::task::unconstrained(shared.room_in(rooms));
             wait_here(wait).unwrap_or_else(|_| unreachable_closed_semaphore())
         });
         let outcome = queue(&self.calls, shared, f, waiting, room);
@@ -476,7 +474,7 @@ where
     if state.closed || state.failure.is_some() {
         drop(state);
         drop(call); // here, before saying why: nothing of it ran
-        shared.refuse_if_shut();
+        shared.check_open();
     } else {
         shared.counters.submitted();
         // Cannot fail: the thread keeps its end of the queue until the gate
@@ -527,15 +525,25 @@ impl Shared {
                     "bridge: `{what}` on Dedicated `{name}` was called from inside a call that `{name}` \
                      itself waits for ({}): it would wait forever; use the value the running closure \
                      already has, or do not wait for this call",
-                    path.join(" → ")
+                    path.join(" -> ")
                 );
             }
         }
         waiting
     }
 
+    /// Waits for room in a bounded queue, unless the `Dedicated` takes no
+    /// more calls (checked again at the gate, after waiting).
+    fn room_in(
+        &self,
+        rooms: &Arc<Semaphore>,
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + use<> {
+        self.check_open();
+        rooms.clone().acquire_owned()
+    }
+
     /// Panics if the `Dedicated` takes no more calls, saying why.
-    fn refuse_if_shut(&self) {
+    fn check_open(&self) {
         let state = self.lock();
         if let Some(why) = &state.failure {
             let why = why.clone();
@@ -573,7 +581,7 @@ impl Shared {
             None => {
                 // The call was dropped unrun: the value was never built, or
                 // the thread is gone.
-                self.refuse_if_shut();
+                self.check_open();
                 panic!(
                     "bridge: the thread of Dedicated `{}` is gone before running this call",
                     self.name

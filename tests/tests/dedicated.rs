@@ -900,3 +900,22 @@ fn every_stats_snapshot_adds_up_while_the_dedicated_is_busy() {
     assert_eq!(last.completed + last.cancelled, 8_001);
     assert_eq!(value, last.completed - 1);
 }
+
+#[test]
+fn call_blocking_on_a_bounded_queue_returns_from_a_task_that_spent_its_budget() {
+    let outcome = within(10, || {
+        let db = Dedicated::builder().bound(4).spawn(|| 41u32);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            // tokio gives a task 128 units per poll; spend them all, so that
+            // any tokio future polled now (a semaphore's) says "pending".
+            for _ in 0..128 {
+                tokio::task::consume_budget().await;
+            }
+            db.call_blocking(|v| *v + 1)
+        })
+    });
+    assert_eq!(outcome.expect("returns"), 42);
+}
