@@ -338,7 +338,7 @@ pub use bridge_macros::blocking;
 /// hidden in a sync helper called from async code is that helper's business.
 pub use bridge_macros::nonblocking;
 pub use cancel::{Cancelled, cancelled, checkpoint};
-pub use dedicated::Dedicated;
+pub use dedicated::{Dedicated, DedicatedBuilder};
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
 pub use stats::PoolStats;
