@@ -1,55 +1,45 @@
 //! Running async code to completion from sync code, in any calling context.
 
 use std::future::Future;
-use std::panic::resume_unwind;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures_core::Stream;
 use tokio::runtime::{Handle, RuntimeFlavor};
 
 use crate::shared;
 
-/// Where a blocking call was made, as far as tokio can tell.
-enum Caller {
-    /// No tokio runtime: plain code, a std thread, a rayon worker.
-    Outside,
-    /// Inside a multi-thread runtime: one of its workers, a thread blocked in
-    /// its `block_on`, or one of its `spawn_blocking` threads.
-    MultiThread(Handle),
-    /// Inside a current-thread runtime, or one of its `spawn_blocking`
-    /// threads (tokio does not tell the two apart).
-    CurrentThread,
-}
-
-fn caller() -> Caller {
-    match Handle::try_current() {
-        Err(_) => Caller::Outside,
-        Ok(handle) => match handle.runtime_flavor() {
-            RuntimeFlavor::MultiThread => Caller::MultiThread(handle),
-            _ => Caller::CurrentThread,
-        },
-    }
-}
-
 /// Runs `future` to completion and returns its output, from any context:
 /// what `#[blocking]` expands to.
 ///
 /// | called from | what happens |
 /// | --- | --- |
-/// | no runtime (`main`, a std thread, a rayon worker) | the future runs on this thread; timers and I/O are driven by the [shared runtime](crate::set_runtime) |
+/// | no runtime: `main`, a std thread | the future runs on this thread; timers and I/O are driven by the [shared runtime](crate::set_runtime) |
+/// | a rayon worker (of any pool, a named [`CpuPool`](crate::CpuPool) included) | the future runs on this thread, driven by the shared runtime; while it waits, the worker runs other jobs of its pool, so work the future hands to that pool gets done |
 /// | a worker of a multi-thread runtime, or one of its `spawn_blocking` threads | [`block_in_place`](tokio::task::block_in_place), then the future runs on this thread, driven by that runtime; its other tasks move to other workers |
-/// | a current-thread runtime (`#[tokio::test]`), or one of its `spawn_blocking` threads | the future runs on a helper thread driven by the shared runtime while this thread waits |
+/// | the thread of a multi-thread runtime's own `block_on`, a thread that entered its handle, its `on_thread_start` hook | `block_in_place`, then the future runs on this thread, driven by the shared runtime |
+/// | a `Drop` run while a multi-thread runtime shuts down | the future runs on this thread, driven by the shared runtime (the dying one drives no more timers) |
+/// | a current-thread runtime (`#[tokio::test]`) or one of its `spawn_blocking` threads; a `LocalSet` on either flavour; a current-thread runtime that entered another runtime's handle | the future runs on a helper thread driven by the shared runtime while this thread waits |
 ///
 /// It never panics with tokio's "Cannot start a runtime from within a
 /// runtime", and calls nest: the future may itself call `block_on`.
 ///
 /// # Caveats
 ///
-/// In the current-thread row the caller's runtime is blocked while it
-/// waits: a future that needs a task of that runtime to make progress (a
-/// channel fed by it, a socket registered with it) waits forever. The helper
-/// thread is started for the call, which costs tens of microseconds.
+/// In the helper-thread row the caller's runtime is blocked while it waits:
+/// a future that needs a task of that runtime to make progress (a channel
+/// fed by it, a server running on it) can never finish. Such a call says
+/// so: once it has waited a second, it emits a `tracing::warn!` naming the
+/// future and the way out (`.await` it instead). Helper threads are a pool
+/// of reused threads named `bridge-helper-N`, started on first use; at most
+/// [`HELPER_THREADS`] futures run on them at once, and more wait their turn.
+///
+/// Telling a `LocalSet` (where tokio refuses `block_in_place`) from a
+/// worker takes a probe: with `panic = "abort"`, where the probe cannot run,
+/// a call inside a `LocalSet` of a multi-thread runtime aborts in tokio.
 ///
 /// # Panics
 ///
@@ -79,10 +69,35 @@ where
     F: Future + Send,
     F::Output: Send,
 {
-    match caller() {
-        Caller::Outside => shared::handle().block_on(future),
-        Caller::MultiThread(handle) => tokio::task::block_in_place(|| handle.block_on(future)),
-        Caller::CurrentThread => on_helper_thread(future),
+    block_on_named(std::any::type_name::<F>(), future)
+}
+
+/// How many futures may run on helper threads at once (see [`block_on`]).
+pub const HELPER_THREADS: usize = 32;
+
+/// [`block_on`], naming the caller `what` in warnings.
+pub(crate) fn block_on_named<F>(what: &str, future: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let handle = match Handle::try_current() {
+        Err(_) if rayon::current_thread_index().is_some() => return on_rayon_worker(future),
+        Err(_) => return shared::handle().block_on(future),
+        Ok(handle) => handle,
+    };
+    if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
+        return on_helper_thread(what, future);
+    }
+    let mut future = Some(future);
+    match try_block_in_place(|| future.take().map(|future| on_this_thread(&handle, future))) {
+        Ok(Some(output)) => output,
+        // `block_in_place` refused: a `LocalSet`, or a current-thread
+        // runtime that entered this handle.
+        Ok(None) | Err(Refused) => match future.take() {
+            Some(future) => on_helper_thread(what, future),
+            None => unreachable!("the future is taken only where block_in_place ran"),
+        },
     }
 }
 
@@ -91,10 +106,10 @@ where
 ///
 /// # Panics
 ///
-/// Called inside a current-thread runtime (or one of its `spawn_blocking`
-/// threads), where only a helper thread could run the future: the message
-/// names the future's type and the ways out. A panic in the future resumes
-/// in the caller.
+/// Called where only a helper thread could run the future (the helper-thread
+/// row of [`block_on`]: a current-thread runtime, a `LocalSet`), with a
+/// message naming the future's type and the ways out. A panic in the future
+/// resumes in the caller.
 ///
 /// # Examples
 ///
@@ -113,44 +128,214 @@ pub fn block_on_local<F: Future>(future: F) -> F::Output {
 }
 
 pub(crate) fn block_on_local_named<F: Future>(what: &str, future: F) -> F::Output {
-    match caller() {
-        Caller::Outside => shared::handle().block_on(future),
-        Caller::MultiThread(handle) => tokio::task::block_in_place(|| handle.block_on(future)),
-        Caller::CurrentThread => panic!(
-            "`{what}` was called inside a current-thread tokio runtime (such as `#[tokio::test]`), \
-             where its future, which is not `Send`, cannot run: the runtime's only thread is the caller. \
-             `.await` the async version instead (`#[blocking(local, keep = NAME)]` keeps it), \
-             call it from a multi-thread runtime or a plain thread, or make the future `Send` and drop `local`"
-        ),
+    let handle = match Handle::try_current() {
+        Err(_) if rayon::current_thread_index().is_some() => return on_rayon_worker(future),
+        Err(_) => return shared::handle().block_on(future),
+        Ok(handle) => handle,
+    };
+    if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
+        let mut future = Some(future);
+        if let Ok(Some(output)) =
+            try_block_in_place(|| future.take().map(|future| on_this_thread(&handle, future)))
+        {
+            return output;
+        }
+    }
+    panic!(
+        "`{what}` was called where its future, which is not `Send`, cannot run: \
+         on a current-thread tokio runtime (such as `#[tokio::test]`) or inside a `LocalSet`, \
+         the caller's thread drives the runtime, and only a helper thread could run the future. \
+         `.await` the async version instead (`#[blocking(local, keep = NAME)]` keeps it), \
+         call it from a multi-thread runtime's task or a plain thread, or make the future `Send` and drop `local`"
+    )
+}
+
+/// Runs `future` on this thread, which is outside any runtime now (inside
+/// `block_in_place`): driven by the caller's runtime from one of its tasks
+/// (a worker's, or a `spawn_blocking` thread's), by the shared runtime
+/// otherwise, or when the caller's runtime is shutting down.
+fn on_this_thread<F: Future>(handle: &Handle, future: F) -> F::Output {
+    if tokio::task::try_id().is_some() && !shutting_down(handle) {
+        handle.block_on(future)
+    } else {
+        shared::handle().block_on(future)
     }
 }
 
-/// Drives `future` on a scoped helper thread with the shared runtime while
-/// the caller waits. Scoped, so the future may borrow from the caller.
-fn on_helper_thread<F>(future: F) -> F::Output
+/// True if `handle`'s runtime is shutting down: it drops a task as soon as
+/// it is spawned. A runtime that shuts down runs no more timers, so a
+/// future waiting for one there would wait forever.
+fn shutting_down(handle: &Handle) -> bool {
+    let probe = handle.spawn(std::future::pending::<()>());
+    let dropped = probe.is_finished();
+    probe.abort();
+    dropped
+}
+
+/// Drives `future` on this rayon worker, with the shared runtime's timers
+/// and I/O, the worker helping its pool while it waits.
+fn on_rayon_worker<F: Future>(future: F) -> F::Output {
+    let _runtime = shared::handle().enter();
+    crate::rayon_pool::block_on(future)
+}
+
+/// `block_in_place` refused to run here.
+struct Refused;
+
+/// `tokio::task::block_in_place(f)`, or `Err(Refused)` where tokio refuses
+/// (a `LocalSet`, a current-thread runtime) instead of tokio's panic.
+///
+/// tokio offers no way to ask first, so this asks by trying: the refusal
+/// is a panic raised before `f` runs, caught here and kept quiet (see
+/// [`quiet`]). A panic of `f` itself resumes as usual.
+fn try_block_in_place<R>(f: impl FnOnce() -> R) -> Result<R, Refused> {
+    #[cfg(panic = "unwind")]
+    {
+        if std::thread::panicking() || !quiet::install() {
+            // A panic now would abort the process: do not probe.
+            return Err(Refused);
+        }
+        let mut ran = false;
+        let outcome = quiet::during(|| {
+            catch_unwind(AssertUnwindSafe(|| {
+                tokio::task::block_in_place(|| {
+                    ran = true;
+                    quiet::speak(f)
+                })
+            }))
+        });
+        match outcome {
+            Ok(output) => Ok(output),
+            Err(_) if !ran => Err(Refused),
+            Err(payload) => resume_unwind(payload),
+        }
+    }
+    #[cfg(not(panic = "unwind"))]
+    {
+        Ok(tokio::task::block_in_place(f))
+    }
+}
+
+/// Keeps the panic of a refused `block_in_place` probe off stderr: a panic
+/// hook, installed once in front of the program's, that says nothing for a
+/// panic raised while this thread is probing.
+#[cfg(panic = "unwind")]
+mod quiet {
+    use std::cell::Cell;
+    use std::sync::OnceLock;
+
+    thread_local! {
+        static PROBING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Installs the hook; false if it could not be (called while panicking).
+    pub(super) fn install() -> bool {
+        static INSTALLED: OnceLock<()> = OnceLock::new();
+        if INSTALLED.get().is_none() {
+            if std::thread::panicking() {
+                return false;
+            }
+            INSTALLED.get_or_init(|| {
+                let previous = std::panic::take_hook();
+                std::panic::set_hook(Box::new(move |info| {
+                    if !PROBING.with(Cell::get) {
+                        previous(info);
+                    }
+                }));
+            });
+        }
+        true
+    }
+
+    /// Runs `probe` with this thread's panics kept quiet.
+    pub(super) fn during<R>(probe: impl FnOnce() -> R) -> R {
+        struct Reset(bool);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                PROBING.with(|p| p.set(self.0));
+            }
+        }
+        let _reset = Reset(PROBING.with(|p| p.replace(true)));
+        probe()
+    }
+
+    /// Runs `f`, the user's code, with panics reported as usual.
+    pub(super) fn speak<R>(f: impl FnOnce() -> R) -> R {
+        struct Reset(bool);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                PROBING.with(|p| p.set(self.0));
+            }
+        }
+        let _reset = Reset(PROBING.with(|p| p.replace(false)));
+        f()
+    }
+}
+
+/// Drives `future` on a helper thread with the shared runtime while the
+/// caller waits. The helpers are a rayon pool of their own, whose `install`
+/// lets the future borrow from the caller.
+fn on_helper_thread<F>(what: &str, future: F) -> F::Output
 where
     F: Future + Send,
     F::Output: Send,
 {
     #[cfg(feature = "tracing")]
-    let span = tracing::Span::current();
+    let context = crate::trace::Context::capture();
     let handle = shared::handle();
-    std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new()
-            .name("bridge-block-on".into())
-            .spawn_scoped(scope, move || {
-                #[cfg(feature = "tracing")]
-                let _entered = span.entered();
-                handle.block_on(future)
-            })
-            .unwrap_or_else(|e| {
-                panic!("bridge: could not start a helper thread for `block_on`: {e}")
-            });
-        match helper.join() {
-            Ok(output) => output,
-            Err(payload) => resume_unwind(payload),
-        }
+    helpers().install(move || {
+        let run = move || handle.block_on(warn_if_late(what, future));
+        #[cfg(feature = "tracing")]
+        return context.in_scope(run);
+        #[cfg(not(feature = "tracing"))]
+        run()
     })
+}
+
+fn helpers() -> &'static rayon::ThreadPool {
+    static HELPERS: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    HELPERS.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(HELPER_THREADS)
+            .thread_name(|i| format!("bridge-helper-{i}"))
+            .build()
+            .unwrap_or_else(|e| panic!("bridge: could not start its helper threads: {e}"))
+    })
+}
+
+/// How long a helper-thread call waits before it says it may never finish.
+const LATE: Duration = Duration::from_secs(1);
+
+/// `future`, plus one warning if it is still pending after [`LATE`].
+async fn warn_if_late<F: Future>(what: &str, future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut late = std::pin::pin!(tokio::time::sleep(LATE));
+    let mut warned = false;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(output);
+        }
+        if !warned && late.as_mut().poll(cx).is_ready() {
+            warned = true;
+            warn_late(what);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+fn warn_late(what: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        blocking = what,
+        "`{what}` has waited for more than a second on a helper thread, while its caller's runtime \
+         (a current-thread runtime such as `#[tokio::test]`'s, or a `LocalSet`) is blocked waiting for it: \
+         if the future needs a task or a resource of that runtime (a server spawned on it, a channel it feeds), \
+         it can never finish. `.await` the async version instead (`#[blocking(keep = NAME)]` keeps it), \
+         or run the server on a runtime of its own"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = what;
 }
 
 /// An [`Iterator`] over the items of a [`Stream`], each awaited with
@@ -235,7 +420,7 @@ where
     type Item = S::Item;
 
     fn next(&mut self) -> Option<S::Item> {
-        block_on(Next(self.stream.as_mut()))
+        block_on_named(std::any::type_name::<S>(), Next(self.stream.as_mut()))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -4,22 +4,33 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::stats::Counters;
+
 /// Something a running body can ask whether its caller left.
 pub(crate) trait Caller: Send + Sync {
     /// True once the future, stream or call that waits for the body was dropped.
     fn gone(&self) -> bool;
 }
 
+/// The body running on a thread: who waits for it, and the counters of
+/// its pool.
+type Running = (Arc<dyn Caller>, Option<&'static Counters>);
+
 thread_local! {
-    /// The caller of the body running on this thread, innermost first.
-    static CURRENT: RefCell<Option<Arc<dyn Caller>>> = const { RefCell::new(None) };
+    /// The body running on this thread, innermost first.
+    static CURRENT: RefCell<Option<Running>> = const { RefCell::new(None) };
 }
 
-/// Runs `body` with `caller` as the one [`cancelled`] asks about, restoring
-/// the previous one afterwards (bodies nest: a body may wait for another
-/// that runs on the same thread), even if `body` panics.
-pub(crate) fn with_caller<R>(caller: Arc<dyn Caller>, body: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Arc<dyn Caller>>);
+/// Runs `body` with `caller` as the one [`cancelled`] asks about (and
+/// `counters` as its pool's), restoring the previous one afterwards (bodies
+/// nest: a body may wait for another that runs on the same thread), even if
+/// `body` panics.
+pub(crate) fn with_caller<R>(
+    caller: Arc<dyn Caller>,
+    counters: impl Into<Option<&'static Counters>>,
+    body: impl FnOnce() -> R,
+) -> R {
+    struct Restore(Option<Running>);
     impl Drop for Restore {
         fn drop(&mut self) {
             let previous = self.0.take();
@@ -28,11 +39,38 @@ pub(crate) fn with_caller<R>(caller: Arc<dyn Caller>, body: impl FnOnce() -> R) 
         }
     }
     let previous = CURRENT
-        .try_with(|current| current.borrow_mut().replace(caller))
+        .try_with(|current| current.borrow_mut().replace((caller, counters.into())))
         .ok()
         .flatten();
     let _restore = Restore(previous);
     body()
+}
+
+/// Runs `wait`, during which the body running on this thread (if any)
+/// lends its thread to other calls of its pool and counts as queued.
+pub(crate) fn lending<R>(wait: impl FnOnce() -> R) -> R {
+    struct Unlend(Option<&'static Counters>);
+    impl Drop for Unlend {
+        fn drop(&mut self) {
+            if let Some(counters) = self.0 {
+                counters.unlend();
+            }
+        }
+    }
+    let counters = CURRENT
+        .try_with(|current| {
+            current
+                .borrow()
+                .as_ref()
+                .and_then(|(_, counters)| *counters)
+        })
+        .ok()
+        .flatten();
+    if let Some(counters) = counters {
+        counters.lend();
+    }
+    let _unlend = Unlend(counters);
+    wait()
 }
 
 /// True inside an offloaded body whose caller is gone: the future that
@@ -73,7 +111,12 @@ pub(crate) fn with_caller<R>(caller: Arc<dyn Caller>, body: impl FnOnce() -> R) 
 /// ```
 pub fn cancelled() -> bool {
     CURRENT
-        .try_with(|current| current.borrow().as_ref().is_some_and(|caller| caller.gone()))
+        .try_with(|current| {
+            current
+                .borrow()
+                .as_ref()
+                .is_some_and(|(caller, _)| caller.gone())
+        })
         .unwrap_or(false)
 }
 

@@ -61,9 +61,12 @@ mod cancel;
 mod dedicated;
 mod job;
 mod pool;
+mod rayon_pool;
 mod shared;
 mod stats;
 mod stream;
+#[cfg(feature = "tracing")]
+mod trace;
 mod watchdog;
 
 use std::future::Future;
@@ -183,7 +186,7 @@ use std::future::Future;
 pub use bridge_macros::offload;
 
 pub use blocking::{
-    BlockingStream, LocalBlockingStream, block_on, block_on_local, block_on_stream,
+    BlockingStream, HELPER_THREADS, LocalBlockingStream, block_on, block_on_local, block_on_stream,
     block_on_stream_local,
 };
 /// Turns an `async fn` into a plain `fn` that is safe to call from any

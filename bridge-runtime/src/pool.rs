@@ -128,16 +128,17 @@ impl IoPool {
     /// assert_eq!(FILES.stats().submitted, 0);
     /// ```
     pub fn stats(&self) -> PoolStats {
-        self.counters.snapshot()
+        self.counters.snapshot_of(self.size())
     }
 
     /// Runs `f` on this pool and resolves to its result: what
     /// `#[offload(io, pool = ..)]` expands to.
     ///
     /// Nothing happens until the future is first polled. If the future is
-    /// dropped before `f` has started, `f` never runs; once started it runs
-    /// to completion and its result is dropped. A panic in `f` resumes in the
-    /// task that awaits, with its original payload.
+    /// dropped before `f` has started, `f` never runs; once started, `f` can
+    /// ask [`cancelled`](crate::cancelled) whether its caller is still there,
+    /// and otherwise runs to completion and its result is dropped. A panic in
+    /// `f` resumes in the task that awaits, with its original payload.
     ///
     /// # Examples
     ///
@@ -158,7 +159,8 @@ impl IoPool {
     }
 
     /// Builds an iterator with `make` on this pool, drains it there, and
-    /// streams its items; the producer holds a slot until it ends. See
+    /// streams its items. While the buffer is full, the producer holds
+    /// neither a thread nor a slot of the pool. See
     /// [`OffloadStream`](crate::OffloadStream).
     ///
     /// ```
@@ -329,7 +331,7 @@ impl CpuPool {
     /// assert_eq!(HEAVY.stats().completed, 0);
     /// ```
     pub fn stats(&self) -> PoolStats {
-        self.counters.snapshot()
+        self.counters.snapshot_of(self.threads())
     }
 
     /// Runs `f` on this pool and resolves to its result: what
@@ -370,8 +372,8 @@ impl CpuPool {
     }
 
     /// Builds an iterator with `make` on this pool, drains it there, and
-    /// streams its items. While the buffer is full, the producer blocks one
-    /// of the pool's threads. See [`OffloadStream`](crate::OffloadStream).
+    /// streams its items. While the buffer is full, the producer holds no
+    /// thread of the pool. See [`OffloadStream`](crate::OffloadStream).
     ///
     /// ```
     /// static HEAVY: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("heavy", 1);
@@ -400,7 +402,7 @@ impl CpuPool {
     {
         let (job, completion) = Job::new(f, &self.counters, what);
         if self.threads == 0 {
-            rayon::spawn(move || job.run());
+            crate::rayon_pool::spawn_global(move || job.run());
         } else {
             self.rayon().spawn(move || job.run());
         }

@@ -2,37 +2,60 @@
 //! use, or the program's own, installed with [`set_runtime`].
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
 
 /// Worker threads of the shared runtime bridge starts when it needs one.
 pub(crate) const SHARED_WORKERS: usize = 2;
 
-static HANDLE: OnceLock<Handle> = OnceLock::new();
-static OWNED: OnceLock<Runtime> = OnceLock::new();
+/// Which runtime is the shared one, chosen once.
+enum Chosen {
+    /// The program's, from [`set_runtime`]; `gone` is set when that runtime
+    /// shuts down.
+    Installed {
+        handle: Handle,
+        gone: Arc<AtomicBool>,
+    },
+    /// bridge's own.
+    Own(Runtime),
+}
 
-/// The handle of the shared runtime, starting it if nothing was installed.
+static CHOSEN: OnceLock<Chosen> = OnceLock::new();
+/// bridge's own runtime, started if an installed one shut down.
+static FALLBACK: OnceLock<Runtime> = OnceLock::new();
+
+fn start() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(SHARED_WORKERS)
+        .thread_name_fn(|| {
+            use std::sync::atomic::AtomicUsize;
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            format!("bridge-shared-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+        })
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("bridge: could not start the shared tokio runtime: {e}"))
+}
+
+/// The handle of the shared runtime, starting it if nothing was installed,
+/// or if the installed runtime has shut down.
 ///
 /// # Panics
 ///
 /// If the operating system refuses to start its threads.
 pub(crate) fn handle() -> &'static Handle {
-    HANDLE.get_or_init(|| {
-        let runtime = OWNED.get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(SHARED_WORKERS)
-                .thread_name_fn(|| {
-                    use std::sync::atomic::{AtomicUsize, Ordering};
-                    static NEXT: AtomicUsize = AtomicUsize::new(0);
-                    format!("bridge-shared-{}", NEXT.fetch_add(1, Ordering::Relaxed))
-                })
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| panic!("bridge: could not start the shared tokio runtime: {e}"))
-        });
-        runtime.handle().clone()
-    })
+    match CHOSEN.get_or_init(|| Chosen::Own(start())) {
+        Chosen::Own(runtime) => runtime.handle(),
+        Chosen::Installed { handle, gone } => {
+            if gone.load(Ordering::Acquire) {
+                FALLBACK.get_or_init(start).handle()
+            } else {
+                handle
+            }
+        }
+    }
 }
 
 /// The runtime of the calling context, or the shared one.
@@ -40,13 +63,28 @@ pub(crate) fn current_or_shared() -> Handle {
     Handle::try_current().unwrap_or_else(|_| handle().clone())
 }
 
+/// Sets its flag when dropped: by the runtime that owns its task, when that
+/// runtime shuts down.
+struct Sentinel(Arc<AtomicBool>);
+
+impl Drop for Sentinel {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 /// Installs a program's own multi-thread tokio runtime as bridge's shared
-/// runtime: the one that runs `#[offload(io)]` bodies called with no tokio
-/// runtime around.
+/// runtime: the one that drives `#[blocking]` calls made outside any
+/// runtime, and runs `#[offload(io)]` bodies called with no tokio runtime
+/// around.
 ///
 /// Call it before anything used the shared runtime. Without it, the first
 /// such use starts a runtime of bridge's own: 2 worker threads named
 /// `bridge-shared-N`, timers and I/O enabled, tokio's default blocking pool.
+///
+/// If the installed runtime shuts down (it is dropped), bridge notices and
+/// starts its own runtime for the calls that come after: they keep working.
+/// The choice is made once: installing again is still refused.
 ///
 /// # Errors
 ///
@@ -68,15 +106,36 @@ pub(crate) fn current_or_shared() -> Handle {
 ///     bridge_runtime::set_runtime(runtime.handle().clone()),
 ///     Err(bridge_runtime::SetRuntimeError::AlreadyStarted),
 /// );
+///
+/// // Once the installed runtime is gone, bridge starts its own.
+/// drop(runtime);
+/// assert_eq!(bridge_runtime::block_on(async { 6 * 7 }), 42);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn set_runtime(handle: Handle) -> Result<(), SetRuntimeError> {
     if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
         return Err(SetRuntimeError::CurrentThread);
     }
-    HANDLE
-        .set(handle)
-        .map_err(|_| SetRuntimeError::AlreadyStarted)
+    if CHOSEN.get().is_some() {
+        return Err(SetRuntimeError::AlreadyStarted);
+    }
+    let gone = Arc::new(AtomicBool::new(false));
+    let mut installed = false;
+    CHOSEN.get_or_init(|| {
+        installed = true;
+        let sentinel = Sentinel(gone.clone());
+        // Dropped, with the flag set, when the runtime shuts down.
+        drop(handle.spawn(async move {
+            let _sentinel = sentinel;
+            std::future::pending::<()>().await;
+        }));
+        Chosen::Installed { handle, gone }
+    });
+    if installed {
+        Ok(())
+    } else {
+        Err(SetRuntimeError::AlreadyStarted)
+    }
 }
 
 /// Why [`set_runtime`] refused a handle.

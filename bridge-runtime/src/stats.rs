@@ -13,6 +13,12 @@ use std::time::Duration;
 /// (`completed`) or panics (`panicked`). A call whose future is dropped before
 /// the body started never runs and counts as `cancelled`.
 ///
+/// Every snapshot is consistent, however busy the pool: `submitted ==
+/// completed + panicked + cancelled + running + queued`, and `running` never
+/// exceeds the pool's size. A body that waits for other work on its own pool
+/// thread (a `#[blocking]` call in a body on a rayon pool, whose thread
+/// meanwhile runs other calls) counts as queued while it waits.
+///
 /// The counts of a call are updated before its result reaches the caller;
 /// its two times are added just after, so as not to delay the result, and
 /// may lag a snapshot taken at that very moment.
@@ -48,6 +54,10 @@ pub struct PoolStats {
     pub panicked: u64,
     /// Calls dropped before their body started; their body never ran.
     pub cancelled: u64,
+    /// Bodies whose caller left while they ran: they ran on (unless they
+    /// asked [`cancelled`](crate::cancelled)) and their result was dropped.
+    /// Also counted in `completed` or `panicked`.
+    pub abandoned: u64,
     /// Total time calls spent between submission and the start of their body.
     pub queue_wait: Duration,
     /// Total time bodies spent running, each counted until its result was
@@ -74,6 +84,9 @@ struct Stripe {
     started: AtomicU64,
     completed: AtomicU64,
     panicked: AtomicU64,
+    abandoned: AtomicU64,
+    /// Bodies waiting on their own thread while it runs other calls.
+    lent: AtomicU64,
     queue_wait_ns: AtomicU64,
     run_ns: AtomicU64,
 }
@@ -86,6 +99,8 @@ impl Stripe {
             started: AtomicU64::new(0),
             completed: AtomicU64::new(0),
             panicked: AtomicU64::new(0),
+            abandoned: AtomicU64::new(0),
+            lent: AtomicU64::new(0),
             queue_wait_ns: AtomicU64::new(0),
             run_ns: AtomicU64::new(0),
         }
@@ -154,29 +169,99 @@ impl Counters {
         self.mine().cancelled.fetch_add(1, Ordering::Release);
     }
 
-    pub(crate) fn snapshot(&self) -> PoolStats {
-        let sum = |field: fn(&Stripe) -> &AtomicU64| -> u64 {
-            self.stripes
-                .iter()
-                .map(|s| field(s).load(Ordering::Acquire))
-                .fold(0u64, u64::wrapping_add)
-        };
-        // Read each count before the ones bumped earlier in a call's life,
-        // so `running` and `queued` do not come out below zero.
-        let completed = sum(|s| &s.completed);
-        let panicked = sum(|s| &s.panicked);
-        let cancelled = sum(|s| &s.cancelled);
-        let started = sum(|s| &s.started);
-        let submitted = sum(|s| &s.submitted);
-        PoolStats {
+    pub(crate) fn abandoned(&self) {
+        self.mine().abandoned.fetch_add(1, Ordering::Release);
+    }
+
+    /// A running body lends its thread to other work while it waits
+    /// (`lend`), then takes it back (`unlend`).
+    pub(crate) fn lend(&self) {
+        self.mine().lent.fetch_add(1, Ordering::Release);
+    }
+
+    pub(crate) fn unlend(&self) {
+        self.mine().lent.fetch_sub(1, Ordering::Release);
+    }
+
+    /// One pass over the stripes: every count, summed.
+    fn collect(&self) -> [u64; 7] {
+        let mut sums = [0u64; 7];
+        for stripe in &self.stripes {
+            let fields = [
+                &stripe.submitted,
+                &stripe.started,
+                &stripe.completed,
+                &stripe.panicked,
+                &stripe.cancelled,
+                &stripe.lent,
+                &stripe.abandoned,
+            ];
+            for (sum, field) in sums.iter_mut().zip(fields) {
+                *sum = sum.wrapping_add(field.load(Ordering::Acquire));
+            }
+        }
+        sums
+    }
+
+    /// A consistent snapshot of a pool of `size` bodies at most (`None`:
+    /// unbounded).
+    ///
+    /// Two passes that read the same counts saw one instant of the pool
+    /// (no count can go down and come back between them, except `lent`,
+    /// which is bounded by the bodies running), so the snapshot holds
+    /// counts that were all true at once. A pool so busy that no two passes
+    /// agree after a few tries gets the last pass, with each call put in the
+    /// one state it can be in: never more running than the pool's size.
+    pub(crate) fn snapshot_of(&self, size: Option<usize>) -> PoolStats {
+        let mut counts = self.collect();
+        for _ in 0..16 {
+            let again = self.collect();
+            if again == counts {
+                break;
+            }
+            counts = again;
+        }
+        let [
             submitted,
-            running: started.saturating_sub(completed + panicked),
-            queued: submitted.saturating_sub(started + cancelled),
+            started,
             completed,
             panicked,
             cancelled,
-            queue_wait: Duration::from_nanos(sum(|s| &s.queue_wait_ns)),
-            run_time: Duration::from_nanos(sum(|s| &s.run_ns)),
+            lent,
+            abandoned,
+        ] = counts;
+        let finished = completed.wrapping_add(panicked);
+        let started = started.clamp(finished, submitted.saturating_sub(cancelled).max(finished));
+        let mut running = started.saturating_sub(finished).saturating_sub(lent);
+        if let Some(size) = size {
+            running = running.min(size as u64);
         }
+        // Whatever is neither finished, cancelled nor running is queued, so
+        // the counts always add up to `submitted`.
+        let accounted = finished.wrapping_add(cancelled).wrapping_add(running);
+        let submitted = submitted.max(accounted);
+        PoolStats {
+            submitted,
+            running,
+            queued: submitted - accounted,
+            completed,
+            panicked,
+            cancelled,
+            abandoned,
+            queue_wait: Duration::from_nanos(self.sum(|s| &s.queue_wait_ns)),
+            run_time: Duration::from_nanos(self.sum(|s| &s.run_ns)),
+        }
+    }
+
+    fn sum(&self, field: fn(&Stripe) -> &AtomicU64) -> u64 {
+        self.stripes
+            .iter()
+            .map(|s| field(s).load(Ordering::Acquire))
+            .fold(0u64, u64::wrapping_add)
+    }
+
+    /// [`snapshot_of`](Self::snapshot_of) an unbounded pool.
+    pub(crate) fn snapshot(&self) -> PoolStats {
+        self.snapshot_of(None)
     }
 }

@@ -1,0 +1,31 @@
+//! The caller's `tracing` context, carried to the thread that runs its work.
+
+use tracing::{Dispatch, Span};
+
+/// The dispatcher and span current where a call was made. Empty (and free)
+/// when no subscriber was ever installed.
+#[derive(Default)]
+pub(crate) struct Context(Option<(Dispatch, Span)>);
+
+impl Context {
+    /// The calling thread's current dispatcher and span.
+    pub(crate) fn capture() -> Self {
+        if !tracing::dispatcher::has_been_set() {
+            return Context(None);
+        }
+        Context(Some((
+            tracing::dispatcher::get_default(Dispatch::clone),
+            Span::current(),
+        )))
+    }
+
+    /// Runs `f` under the captured dispatcher, inside the captured span.
+    pub(crate) fn in_scope<R>(self, f: impl FnOnce() -> R) -> R {
+        match self.0 {
+            None => f(),
+            Some((dispatch, span)) => {
+                tracing::dispatcher::with_default(&dispatch, || span.in_scope(f))
+            }
+        }
+    }
+}

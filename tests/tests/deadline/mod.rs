@@ -1,0 +1,39 @@
+//! Runs a case that could hang on a thread of its own, and fails the test
+//! after a deadline instead of waiting forever.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+/// How long a case may take before it counts as hung.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// Runs `case` on its own thread and returns its result; panics, naming
+/// `what`, if it has not finished within [`DEADLINE`] (the thread is then
+/// left behind) or resumes its panic.
+pub fn deadline<R: Send + 'static>(what: &str, case: impl FnOnce() -> R + Send + 'static) -> R {
+    deadline_of(what, DEADLINE, case)
+}
+
+/// [`deadline`] with a deadline of `limit`.
+pub fn deadline_of<R: Send + 'static>(
+    what: &str,
+    limit: Duration,
+    case: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let runner = std::thread::Builder::new()
+        .name(format!("case: {what}"))
+        .spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(case));
+            let _ = tx.send(outcome);
+        })
+        .expect("a thread for the case");
+    match rx.recv_timeout(limit) {
+        Ok(Ok(value)) => {
+            let _ = runner.join();
+            value
+        }
+        Ok(Err(payload)) => std::panic::resume_unwind(payload),
+        Err(_) => panic!("`{what}` hung: not finished after {limit:?}"),
+    }
+}
