@@ -144,7 +144,8 @@ impl tracing::field::Visit for Fields {
         if field.name() == "message" {
             self.message = value.to_owned();
         } else {
-            self.others.push((field.name().to_owned(), value.to_owned()));
+            self.others
+                .push((field.name().to_owned(), value.to_owned()));
         }
     }
 
