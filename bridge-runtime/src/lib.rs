@@ -48,7 +48,8 @@
 //!
 //! - `tracing` (default): the offloaded body runs inside the span that was
 //!   current where the call was made, so its events carry the caller's
-//!   context.
+//!   context; a [`Watchdog`] reports through `tracing`, and its
+//!   [`WatchdogLayer`] lets reports name the span a blocked thread was in.
 //!
 //! # Minimum supported Rust version
 //!
@@ -343,7 +344,9 @@ pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
 pub use stats::PoolStats;
 pub use stream::{DEFAULT_BUFFER, OffloadStream, offload_iter};
-pub use watchdog::Watchdog;
+#[cfg(feature = "tracing")]
+pub use watchdog::WatchdogLayer;
+pub use watchdog::{Blocked, Stall, StalledSpan, StalledThread, Watchdog};
 
 /// Runs blocking `f` on tokio's blocking pool and resolves to its result:
 /// what `#[offload(io)]` expands to.

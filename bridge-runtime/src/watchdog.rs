@@ -1,4 +1,5 @@
-//! `Watchdog`: notices when an executor stopped polling.
+//! `Watchdog`: notices when an executor stopped polling, and names what was
+//! running there.
 //!
 //! Two probes, read by one monitor thread every `threshold / 4`:
 //!
@@ -21,35 +22,52 @@
 //! is counted and reported once; while a ping is pending, stuck workers are
 //! not reported yet, so that an executor-wide stall is reported as such
 //! from its first warning.
+//!
+//! A report names the blocked threads: which thread is which worker comes
+//! from the heartbeat (`tokio::runtime::worker_index` where it runs) and
+//! from the [`WatchdogLayer`] (the same, where a thread enters a span),
+//! whichever saw it last; what a thread is in comes from the layer alone
+//! (`layer.rs`).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread;
-use std::time::{Duration, Instant};
-#[cfg(feature = "tracing")]
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::Notify;
 use tokio::task::{AbortHandle, JoinHandle};
 
+#[cfg(feature = "tracing")]
+mod layer;
+mod report;
+
+#[cfg(feature = "tracing")]
+pub use layer::WatchdogLayer;
+use report::StallLog;
+pub use report::{Blocked, Stall, StalledSpan, StalledThread};
+
 /// Notices when a tokio executor stopped polling for longer than a
-/// threshold, as asyncio's debug mode does, and reports each stall through
-/// `tracing::warn!`.
+/// threshold, as asyncio's debug mode does, says what was running there, and
+/// reports each stall through `tracing::warn!`, a callback and a list.
 ///
 /// A task that blocks (a `std::thread::sleep`, a synchronous file read, a
 /// long loop without `.await`) holds its executor thread, and every task
 /// queued behind it waits. The watchdog makes that visible, once when the
-/// stall is detected and once when the executor polls again:
+/// stall is detected and once when the executor polls again, naming the
+/// innermost `tracing` span entered on the blocked thread (when the
+/// subscriber has the watchdog's [layer](Watchdog::layer)) and the thread:
 ///
 /// ```text
-/// WARN bridge_runtime::watchdog: executor blocked for more than 100 ms (since 14:03:07.412 UTC)
-/// WARN bridge_runtime::watchdog: executor was blocked for 312 ms
+/// WARN bridge_runtime::watchdog: executor blocked for more than 100 ms (since 14:03:07.412 UTC) in `handle{request=2}` (src/app.rs:42) on thread `main`
+/// WARN bridge_runtime::watchdog: executor was blocked for 312 ms in `handle{request=2}` (src/app.rs:42) on thread `main`
 /// ```
 ///
-/// and counts the stalls ([`stalls`](Self::stalls)). It stops when dropped.
+/// It counts the stalls ([`stalls`](Self::stalls)), keeps the latest
+/// ([`recent_stalls`](Self::recent_stalls)), hands each report to a callback
+/// of yours ([`on_stall`](Self::on_stall)), and stops when dropped.
 ///
 /// # Examples
 ///
@@ -78,17 +96,46 @@ use tokio::task::{AbortHandle, JoinHandle};
 /// | multi-thread | "executor": no worker free to poll a woken task (all of them blocked, or busy for that long); "tokio worker N of M": a worker that has not come back to its scheduler for that long, while the others answer (see the caveats) |
 ///
 /// ```text
-/// WARN bridge_runtime::watchdog: tokio worker 2 of 4 blocked for more than 100 ms (since 14:03:09.101 UTC): a poll there has not returned, or its polls take milliseconds each
-/// WARN bridge_runtime::watchdog: tokio worker 2 of 4 was blocked for 277 ms
+/// WARN bridge_runtime::watchdog: tokio worker 2 of 4 blocked for more than 100 ms (since 14:03:09.101 UTC) in `handle{request=7}` (src/app.rs:42) on thread `tokio-rt-worker`: a poll there has not returned, or its polls take milliseconds each
+/// WARN bridge_runtime::watchdog: tokio worker 2 of 4 was blocked for 277 ms in `handle{request=7}` (src/app.rs:42) on thread `tokio-rt-worker`
 /// ```
 ///
-/// The reports are emitted on the monitor thread, with target
-/// `bridge_runtime::watchdog`, inside the `tracing` span that was current
-/// when the watchdog was started. The detection carries the fields
-/// `threshold_ms` and `since` (UTC time of day), the recovery `blocked_ms`.
-/// A stall that ends between passing the threshold and the next check is
-/// reported once, at its end, with its start. Without the `tracing` feature
-/// the watchdog only counts.
+/// # What it names
+///
+/// Each report names the blocked threads it can tell: the thread of a
+/// current-thread runtime, the stuck workers of a multi-thread one (or all
+/// its workers, when the whole executor is blocked). For each, the
+/// innermost `tracing` span entered there when the stall was seen (name,
+/// fields, source location), which is the `#[tracing::instrument]`ed
+/// function that blocked or its closest instrumented caller; this needs the
+/// [`WatchdogLayer`] in the subscriber. Without a span (no layer, nothing
+/// instrumented, or no `tracing` feature) the report names the thread
+/// only. A multi-thread worker is known once it has polled the
+/// watchdog's heartbeat or entered a span; a report names no thread for a
+/// worker that did neither.
+///
+/// # Where reports go
+///
+/// - `tracing::warn!`, on the monitor thread, with target
+///   `bridge_runtime::watchdog`, to the dispatcher that was the default
+///   where the watchdog was started (a scoped one set with
+///   `tracing::subscriber::set_default` or `with_default` included), inside
+///   the span that was current there. The detection carries the fields
+///   `threshold_ms` and `since` (UTC time of day), the recovery
+///   `blocked_ms`; both carry `thread` (its name), `span` (the span's name),
+///   `span_fields` and `span_location` (`file:line`) of the first blocked
+///   thread that was in a span (or of the first blocked thread), each only
+///   when known; the message names every blocked thread. A stall that ends
+///   between passing the threshold and the next check is reported once, at
+///   its end, with `blocked_ms` and `since`, naming what ran at the last
+///   check before.
+/// - [`on_stall`](Self::on_stall): your callback, given a [`Stall`] with
+///   each of these reports.
+/// - [`recent_stalls`](Self::recent_stalls): the last 32 stalls, each as of
+///   its latest report.
+///
+/// Without the `tracing` feature the watchdog still counts, calls back and
+/// keeps the recent stalls, naming threads only.
 ///
 /// # How it works
 ///
@@ -112,11 +159,12 @@ use tokio::task::{AbortHandle, JoinHandle};
 /// One wake-up of the monitor thread every `threshold / 4`, plus one of the
 /// runtime per ping, and pings are sent only while no worker is parked: an
 /// idle runtime is not woken. Measured over 5 s of an idle runtime on a
-/// 2-vCPU virtual machine, where a thread wake-up costs about 50 µs: 0.2 to
-/// 0.3% of one CPU at [`DEFAULT_THRESHOLD`](Self::DEFAULT_THRESHOLD), 1 to
-/// 2% at 10 ms
+/// 2-vCPU virtual machine, where a thread wake-up costs about 50 µs: 0.1 to
+/// 0.3% of one CPU at [`DEFAULT_THRESHOLD`](Self::DEFAULT_THRESHOLD), 0.6
+/// to 2% at 10 ms
 /// (`cargo run --release -p bridge-runtime --example watchdog_cost`
-/// measures it on yours). The cost grows as the threshold shrinks.
+/// measures it on yours, and what the [`WatchdogLayer`] adds to a span's
+/// enter and exit). The cost grows as the threshold shrinks.
 ///
 /// # Caveats
 ///
@@ -142,6 +190,12 @@ use tokio::task::{AbortHandle, JoinHandle};
 ///   your workload, raise the threshold. On targets without 64-bit atomics
 ///   tokio has no such metrics: only stalls of the whole executor are
 ///   seen, and an idle runtime is pinged too.
+/// - **The span named is the innermost entered when the stall was seen**:
+///   a blocking call made outside any instrumented function is blamed on
+///   the closest instrumented caller (or on none), and a worker handed
+///   over by `tokio::task::block_in_place` may be named after the thread
+///   that left it until the new one polls an instrumented task or the
+///   heartbeat.
 /// - **The `block_on` future of a multi-thread runtime** (the body of
 ///   `#[tokio::main]`) does not run on a worker: blocking in it holds up only
 ///   itself and what it awaits, and is not reported. Blocking in a spawned
@@ -158,9 +212,9 @@ use tokio::task::{AbortHandle, JoinHandle};
 /// - `let _ = Watchdog::start(..)` drops the watchdog at once; keep it in a
 ///   named binding (`let _watchdog = ..`) for as long as it should watch.
 ///   Holding it keeps the span it was started in open.
-#[must_use = "the watchdog stops when dropped: bind it (`let _watchdog = ...`)"]
+#[must_use = "the watchdog stops when dropped: keep it in a named binding (`let _watchdog = ...`), not `let _ = ...`"]
 pub struct Watchdog {
-    shared: Arc<Shared>,
+    log: Arc<StallLog>,
     threshold: Duration,
     /// Dropped to stop the monitor: its `recv_timeout` returns at once.
     stop: Option<mpsc::Sender<()>>,
@@ -192,7 +246,8 @@ impl Watchdog {
     /// thresholds under 1 ms are raised to 1 ms.
     ///
     /// Returns at once; the watchdog's first check comes after
-    /// `threshold / 4`.
+    /// `threshold / 4`. Its reports go to the `tracing` dispatcher that is
+    /// the default here, inside the span that is current here.
     ///
     /// # Panics
     ///
@@ -220,26 +275,34 @@ impl Watchdog {
             )
         });
         let threshold = threshold.max(Self::MIN_THRESHOLD);
-        let shared = Arc::new(Shared {
-            ping: Notify::new(),
-            ping_seq: AtomicU64::new(0),
-            pong: Mutex::new(Pong {
-                seq: 0,
-                at: Instant::now(),
-            }),
-            stalls: AtomicU64::new(0),
-        });
-        let heartbeat = handle.spawn(heartbeat(shared.clone()));
+        let runtime = Shape::of(&handle);
+        let pulse = Arc::new(Pulse::new(runtime.workers));
+        // Known before the heartbeat first runs, in case this very poll
+        // blocks: the thread starting a watchdog on a current-thread runtime
+        // is the one that drives it.
+        pulse.note_thread();
+        let log = Arc::new(StallLog::new());
+        let heartbeat = handle.spawn(heartbeat(pulse.clone()));
         let abort = heartbeat.abort_handle();
         let (stop, stopped) = mpsc::channel();
         let monitor = Monitor {
-            shared: shared.clone(),
+            pulse,
+            log: log.clone(),
             threshold,
             heartbeat,
             stopped,
             outstanding: None,
             workers: Workers::of(&handle),
+            runtime,
             episode: None,
+            suspects: Vec::new(),
+            #[cfg(feature = "tracing")]
+            dispatch: tracing::dispatcher::get_default(|current| {
+                // No subscriber here (yet): leave the monitor to whichever
+                // is the global one when it reports.
+                let none = current.is::<tracing::subscriber::NoSubscriber>();
+                (!none).then(|| current.clone())
+            }),
             #[cfg(feature = "tracing")]
             span: tracing::Span::current(),
         };
@@ -251,12 +314,110 @@ impl Watchdog {
                 panic!("bridge: could not start the `bridge-watchdog` thread: {e}")
             });
         Watchdog {
-            shared,
+            log,
             threshold,
             stop: Some(stop),
             monitor: Some(monitor),
             heartbeat: abort,
         }
+    }
+
+    /// The layer to add to your `tracing` subscriber so that stall reports
+    /// name the span the blocked thread was in; see [`WatchdogLayer`].
+    ///
+    /// One layer serves every watchdog of the process. It needs the
+    /// subscriber to be a `tracing_subscriber` registry, the usual base
+    /// (`tracing_subscriber::registry()`, or `tracing_subscriber::fmt()`
+    /// through `.with(..)` on its `finish()`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use bridge_runtime::Watchdog;
+    /// use tracing_subscriber::layer::SubscriberExt;
+    ///
+    /// #[tracing::instrument]
+    /// async fn handle(request: u32) {
+    ///     std::thread::sleep(Duration::from_millis(300)); // the mistake
+    /// }
+    ///
+    /// // In a program: `.with(tracing_subscriber::fmt::layer()).init()`.
+    /// let subscriber = tracing_subscriber::registry().with(Watchdog::layer());
+    /// let _default = tracing::subscriber::set_default(subscriber);
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// let watchdog = Watchdog::start(Watchdog::DEFAULT_THRESHOLD);
+    /// handle(2).await;
+    /// tokio::time::sleep(Duration::from_millis(200)).await;
+    ///
+    /// let stall = &watchdog.recent_stalls()[0];
+    /// let span = stall.threads[0].span.as_ref().expect("the span it blocked in");
+    /// assert_eq!(span.to_string(), "handle{request=2}");
+    /// assert_eq!((span.file, span.line.is_some()), (Some(file!()), true));
+    /// # });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "tracing")]
+    pub fn layer() -> WatchdogLayer {
+        WatchdogLayer::new()
+    }
+
+    /// Hands each report of a stall to `callback`, to feed metrics or
+    /// alerts: once at its detection ([`Stall::ongoing`], with the duration
+    /// so far), again each time it is seen to block more (more workers, or
+    /// the whole executor), and once at its end, with its full duration. A
+    /// stall seen only once over gives one call. Replaces the callback set
+    /// before, if any.
+    ///
+    /// The callback runs on the watchdog's monitor thread: a slow one delays
+    /// the next look at the runtime. A panic in it is caught (the panic hook
+    /// prints it) and the watchdog goes on.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use bridge_runtime::Watchdog;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (alerts, received) = std::sync::mpsc::channel();
+    /// let watchdog = Watchdog::start(Watchdog::DEFAULT_THRESHOLD).on_stall(move |stall| {
+    ///     let _ = alerts.send(stall.clone()); // or: a metric, a page
+    /// });
+    ///
+    /// std::thread::sleep(Duration::from_millis(300));
+    /// tokio::time::sleep(Duration::from_millis(200)).await;
+    ///
+    /// let reports: Vec<_> = received.try_iter().collect();
+    /// assert!(reports.iter().all(|stall| stall.number == 1));
+    /// let last = reports.last().expect("a report");
+    /// assert!(!last.ongoing && last.duration >= Duration::from_millis(100));
+    /// # drop(watchdog);
+    /// # }
+    /// ```
+    pub fn on_stall(self, callback: impl FnMut(&Stall) + Send + 'static) -> Watchdog {
+        self.log.set_callback(Box::new(callback));
+        self
+    }
+
+    /// The last 32 stalls, oldest first, each as of its latest report: one
+    /// still going on is there with [`Stall::ongoing`] set and its duration
+    /// so far.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let watchdog = bridge_runtime::Watchdog::start(Duration::from_millis(100));
+    /// assert!(watchdog.recent_stalls().is_empty());
+    ///
+    /// std::thread::sleep(Duration::from_millis(300));
+    /// tokio::time::sleep(Duration::from_millis(200)).await;
+    ///
+    /// let stalls = watchdog.recent_stalls();
+    /// assert_eq!(stalls.len(), 1);
+    /// println!("{}", stalls[0]); // executor was blocked for 3.. ms (since ..) on thread `main`
+    /// # }
+    /// ```
+    pub fn recent_stalls(&self) -> Vec<Stall> {
+        self.log.recent()
     }
 
     /// How many stalls were seen so far. A stall is counted once, when it is
@@ -277,7 +438,7 @@ impl Watchdog {
     /// # }
     /// ```
     pub fn stalls(&self) -> u64 {
-        self.shared.stalls.load(Ordering::Relaxed)
+        self.log.count()
     }
 
     /// The threshold this watchdog was started with (at least 1 ms).
@@ -319,15 +480,30 @@ impl fmt::Debug for Watchdog {
     }
 }
 
-/// What the watchdog, the monitor thread and the heartbeat task share.
-struct Shared {
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The next number in the order in which threads were seen becoming
+/// workers, by the heartbeat or by the layer: of two threads seen as the
+/// same worker, the later one is it now.
+fn next_sighting() -> u64 {
+    static SIGHTINGS: AtomicU64 = AtomicU64::new(0);
+    SIGHTINGS.fetch_add(1, Ordering::Relaxed) + 1
+}
+
+/// What the heartbeat task and the monitor thread exchange: the pings, their
+/// answers, and which thread the heartbeat ran on as each worker.
+struct Pulse {
     /// Wakes the heartbeat task.
     ping: Notify,
     /// The number of the last ping sent.
     ping_seq: AtomicU64,
     /// The last ping the heartbeat answered, and when.
     pong: Mutex<Pong>,
-    stalls: AtomicU64,
+    /// For each worker (one on a current-thread runtime), the thread last
+    /// seen being it.
+    threads: Mutex<Vec<Option<Sighting>>>,
 }
 
 #[derive(Clone, Copy)]
@@ -336,22 +512,102 @@ struct Pong {
     at: Instant,
 }
 
-impl Shared {
+/// A thread seen being a worker.
+#[derive(Clone)]
+struct Sighting {
+    id: ThreadId,
+    name: Option<Arc<str>>,
+    /// See [`next_sighting`].
+    order: u64,
+}
+
+impl Pulse {
+    fn new(workers: usize) -> Pulse {
+        Pulse {
+            ping: Notify::new(),
+            ping_seq: AtomicU64::new(0),
+            pong: Mutex::new(Pong {
+                seq: 0,
+                at: Instant::now(),
+            }),
+            threads: Mutex::new(vec![None; workers]),
+        }
+    }
+
     fn pong(&self) -> Pong {
-        *self.pong.lock().unwrap_or_else(PoisonError::into_inner)
+        *lock(&self.pong)
+    }
+
+    /// Notes which worker the calling thread is, if it is one.
+    fn note_thread(&self) {
+        let Some(worker) = tokio::runtime::worker_index() else {
+            return;
+        };
+        let current = thread::current();
+        let mut threads = lock(&self.threads);
+        let Some(slot) = threads.get_mut(worker) else {
+            return;
+        };
+        if slot.as_ref().is_none_or(|seen| seen.id != current.id()) {
+            *slot = Some(Sighting {
+                id: current.id(),
+                name: current.name().map(Arc::from),
+                order: next_sighting(),
+            });
+        }
+    }
+
+    fn sightings(&self) -> Vec<Option<Sighting>> {
+        lock(&self.threads).clone()
     }
 }
 
 /// The task on the watched runtime: answers each ping as soon as it is
-/// polled.
-async fn heartbeat(shared: Arc<Shared>) {
+/// polled, and notes which thread it runs on.
+async fn heartbeat(pulse: Arc<Pulse>) {
     loop {
-        shared.ping.notified().await;
-        let seq = shared.ping_seq.load(Ordering::Acquire);
-        *shared.pong.lock().unwrap_or_else(PoisonError::into_inner) = Pong {
+        pulse.ping.notified().await;
+        let seq = pulse.ping_seq.load(Ordering::Acquire);
+        *lock(&pulse.pong) = Pong {
             seq,
             at: Instant::now(),
         };
+        pulse.note_thread();
+    }
+}
+
+/// The watched runtime.
+struct Shape {
+    id: tokio::runtime::Id,
+    /// Its number of workers: 1 for a current-thread runtime.
+    workers: usize,
+    multi_thread: bool,
+}
+
+impl Shape {
+    fn of(handle: &Handle) -> Shape {
+        let multi_thread = handle.runtime_flavor() == RuntimeFlavor::MultiThread;
+        Shape {
+            id: handle.id(),
+            workers: if multi_thread {
+                handle.metrics().num_workers()
+            } else {
+                1
+            },
+            multi_thread,
+        }
+    }
+
+    /// What `workers` are, for a report.
+    fn blocked(&self, executor: bool, workers: &[usize]) -> Blocked {
+        if executor {
+            Blocked::Executor
+        } else {
+            Blocked::Workers {
+                indices: workers.to_vec(),
+                of: self.workers,
+            }
+        }
     }
 }
 
@@ -361,19 +617,73 @@ struct Ping {
     sent: Instant,
 }
 
+/// What the ping says at one check.
+#[derive(Default)]
+struct PingNews {
+    /// Unanswered for longer than the threshold: the executor is blocked
+    /// since it was sent.
+    late_since: Option<Instant>,
+    /// Answered since the last check, at that time.
+    answered_at: Option<Instant>,
+    /// Answered since the last check after waiting longer than the
+    /// threshold: sent and answered at those times.
+    answered_late: Option<(Instant, Instant)>,
+    /// Waiting, and not late yet.
+    pending: bool,
+}
+
+/// What one check concludes.
+struct Verdict {
+    /// The whole executor is blocked, since then.
+    executor_since: Option<Instant>,
+    /// The workers stuck, with since when.
+    frozen: Vec<(usize, Instant)>,
+}
+
+impl Verdict {
+    fn of(frozen: Vec<(usize, Instant)>, ping: &PingNews) -> Verdict {
+        let mut executor_since = ping.late_since;
+        if !frozen.is_empty() {
+            // A ping answered late since the last check: the executor was
+            // blocked, and some workers still are.
+            executor_since = executor_since.or(ping.answered_late.map(|(sent, _)| sent));
+        }
+        Verdict {
+            executor_since,
+            frozen,
+        }
+    }
+
+    fn blocked(&self) -> bool {
+        self.executor_since.is_some() || !self.frozen.is_empty()
+    }
+
+    fn frozen_workers(&self) -> Vec<usize> {
+        self.frozen.iter().map(|&(worker, _)| worker).collect()
+    }
+}
+
 /// A stall being reported: from its detection to the check that sees
 /// everything polling again.
 struct Episode {
+    /// Its number among this watchdog's stalls.
+    number: u64,
     start: Instant,
+    /// `start` on the wall clock, read once so that every report of the
+    /// stall gives the same.
+    started: SystemTime,
     /// The whole executor was seen blocked.
     executor: bool,
     /// The workers reported blocked one by one.
     workers: Vec<usize>,
+    /// The blocked threads named so far.
+    threads: Vec<StalledThread>,
 }
 
 /// The state of the `bridge-watchdog` thread.
 struct Monitor {
-    shared: Arc<Shared>,
+    pulse: Arc<Pulse>,
+    log: Arc<StallLog>,
     threshold: Duration,
     /// Finished when the runtime shut down (or the watchdog was dropped).
     heartbeat: JoinHandle<()>,
@@ -384,7 +694,15 @@ struct Monitor {
     /// The workers' metrics: whether one is parked and, on a multi-thread
     /// runtime, each one's progress. `None` without 64-bit atomics.
     workers: Option<Workers>,
+    runtime: Shape,
     episode: Option<Episode>,
+    /// What the runtime's threads were in at the last check that found the
+    /// ping waiting: what to name if it turns out to have been a stall.
+    suspects: Vec<StalledThread>,
+    /// Where reports go: the default dispatcher where the watchdog started,
+    /// and the span current there.
+    #[cfg(feature = "tracing")]
+    dispatch: Option<tracing::Dispatch>,
     #[cfg(feature = "tracing")]
     span: tracing::Span,
 }
@@ -392,9 +710,9 @@ struct Monitor {
 impl Monitor {
     fn run(mut self) {
         #[cfg(feature = "tracing")]
-        let span = self.span.clone();
+        let _default = self.dispatch.as_ref().map(tracing::dispatcher::set_default);
         #[cfg(feature = "tracing")]
-        let _entered = span.enter();
+        let _entered = self.span.clone().entered();
         let period = self.threshold / 4;
         while let Err(RecvTimeoutError::Timeout) = self.stopped.recv_timeout(period) {
             if self.heartbeat.is_finished() {
@@ -405,126 +723,288 @@ impl Monitor {
         }
     }
 
+    /// One look at the runtime: the workers, the ping, then what that means
+    /// for the stall under way, if any.
     fn check(&mut self, now: Instant) {
-        let threshold = self.threshold;
-
-        // The workers, one by one.
         let seen = match &mut self.workers {
-            Some(workers) => workers.observe(now, threshold),
+            Some(workers) => workers.observe(now, self.threshold),
             None => Observed::default(),
         };
-        let (frozen, of) = (seen.frozen, seen.of);
+        let ping = self.read_ping(now);
+        self.send_ping(now, seen.any_parked);
+        let verdict = Verdict::of(seen.frozen, &ping);
 
-        // The ping: answered, late, or still in time.
-        let mut executor_since = None;
-        let mut answered_late = None;
-        let mut answered_at = None;
-        let mut pending = false;
-        if let Some(ping) = self.outstanding {
-            let pong = self.shared.pong();
-            if pong.seq >= ping.seq {
-                self.outstanding = None;
-                answered_at = Some(pong.at);
-                if pong.at.saturating_duration_since(ping.sent) > threshold {
-                    answered_late = Some((ping.sent, pong.at));
+        match (self.episode.take(), verdict.blocked()) {
+            // While the ping is pending, stuck workers may be the whole
+            // executor: wait for its verdict before reporting them, so that
+            // a stall is reported once, at its full extent.
+            (None, true) if verdict.executor_since.is_none() && ping.pending => {}
+            (None, true) => self.episode = Some(self.begin(&verdict, now)),
+            (Some(episode), true) => self.episode = Some(self.widen(episode, &verdict, &ping, now)),
+            (Some(episode), false) => self.end(episode, &ping, now),
+            (None, false) => {
+                if let Some((sent, answered)) = ping.answered_late {
+                    self.report_missed(sent, answered, now);
                 }
-            } else if now.saturating_duration_since(ping.sent) > threshold {
-                executor_since = Some(ping.sent);
-            } else {
-                pending = true;
             }
         }
+
+        if ping.pending || ping.late_since.is_some() {
+            self.suspects = self.threads_of(&self.executor_workers(&verdict.frozen_workers()));
+        } else {
+            self.suspects.clear();
+        }
+    }
+
+    /// Whether the outstanding ping was answered, in time or late, or is
+    /// still waiting.
+    fn read_ping(&mut self, now: Instant) -> PingNews {
+        let mut news = PingNews::default();
+        let Some(ping) = self.outstanding else {
+            return news;
+        };
+        let pong = self.pulse.pong();
+        if pong.seq >= ping.seq {
+            self.outstanding = None;
+            news.answered_at = Some(pong.at);
+            if pong.at.saturating_duration_since(ping.sent) > self.threshold {
+                news.answered_late = Some((ping.sent, pong.at));
+            }
+        } else if now.saturating_duration_since(ping.sent) > self.threshold {
+            news.late_since = Some(ping.sent);
+        } else {
+            news.pending = true;
+        }
+        news
+    }
+
+    /// Sends a ping unless one is outstanding or a worker is parked.
+    fn send_ping(&mut self, now: Instant, any_parked: bool) {
         match self.outstanding {
             // A parked worker would pick up a woken task at once: no need to
             // wake the runtime to prove it, which keeps an idle runtime idle.
-            None if seen.any_parked => {}
+            None if any_parked => {}
             None => {
-                let seq = self.shared.ping_seq.fetch_add(1, Ordering::AcqRel) + 1;
+                let seq = self.pulse.ping_seq.fetch_add(1, Ordering::AcqRel) + 1;
                 self.outstanding = Some(Ping { seq, sent: now });
-                self.shared.ping.notify_one();
+                self.pulse.ping.notify_one();
             }
             // Waking it again is free if it is already scheduled, and makes
             // the answer independent of how `Notify` orders memory.
-            Some(_) => self.shared.ping.notify_one(),
+            Some(_) => self.pulse.ping.notify_one(),
+        }
+    }
+
+    /// A stall is seen: counts and reports it.
+    fn begin(&mut self, verdict: &Verdict, now: Instant) -> Episode {
+        let first_worker = verdict.frozen.iter().map(|&(_, since)| since).min();
+        let start = earliest(verdict.executor_since, first_worker).unwrap_or(now);
+        let executor = verdict.executor_since.is_some();
+        let workers = verdict.frozen_workers();
+        let threads = if executor {
+            self.threads_of(&self.executor_workers(&workers))
+        } else {
+            self.threads_of(&workers)
+        };
+        let episode = Episode {
+            number: self.log.count_one(),
+            start,
+            started: wall_clock(start, now),
+            executor,
+            workers,
+            threads,
+        };
+        let blocked = self.runtime.blocked(executor, &episode.workers);
+        self.report_blocked(&blocked, episode.started, &episode.threads);
+        self.publish(&episode, now, true);
+        episode
+    }
+
+    /// A stall goes on: reports what it blocks beyond what was reported,
+    /// the whole executor or more workers.
+    fn widen(
+        &mut self,
+        mut episode: Episode,
+        verdict: &Verdict,
+        ping: &PingNews,
+        now: Instant,
+    ) -> Episode {
+        if let Some(since) = verdict.executor_since.filter(|_| !episode.executor) {
+            episode.executor = true;
+            let threads = self.threads_of(&self.executor_workers(&verdict.frozen_workers()));
+            self.report_blocked(&Blocked::Executor, wall_clock(since, now), &threads);
+            merge(&mut episode.threads, threads);
+            self.publish(&episode, now, true);
+        } else if !episode.executor && !ping.pending {
+            let new: Vec<(usize, Instant)> = verdict
+                .frozen
+                .iter()
+                .copied()
+                .filter(|(worker, _)| !episode.workers.contains(worker))
+                .collect();
+            if let Some(since) = new.iter().map(|&(_, since)| since).min() {
+                let list: Vec<usize> = new.iter().map(|&(worker, _)| worker).collect();
+                let threads = self.threads_of(&list);
+                let blocked = self.runtime.blocked(false, &list);
+                self.report_blocked(&blocked, wall_clock(since, now), &threads);
+                episode.workers.extend(list);
+                merge(&mut episode.threads, threads);
+                self.publish(&episode, now, true);
+            }
+        }
+        episode.executor |= ping.answered_late.is_some();
+        episode
+    }
+
+    /// Everything polls again: reports how long the stall lasted.
+    fn end(&mut self, mut episode: Episode, ping: &PingNews, now: Instant) {
+        episode.executor |= ping.answered_late.is_some();
+        // The answer to the ping dates the end of a whole-executor stall to
+        // the microsecond; a worker's end is seen here.
+        let end = match ping.answered_at {
+            Some(at) if episode.workers.is_empty() => at,
+            _ => now,
+        };
+        let blocked = self.runtime.blocked(episode.executor, &episode.workers);
+        let blocked_for = end.saturating_duration_since(episode.start);
+        report::recovered(&blocked, blocked_for, None, &episode.threads);
+        self.publish(&episode, end, false);
+    }
+
+    /// A ping answered late although nothing looked blocked at the last
+    /// check: a stall that passed the threshold and ended between two
+    /// checks. Counted and reported once, naming what ran at the last
+    /// check.
+    fn report_missed(&mut self, sent: Instant, answered: Instant, now: Instant) {
+        let episode = Episode {
+            number: self.log.count_one(),
+            start: sent,
+            started: wall_clock(sent, now),
+            executor: true,
+            workers: Vec::new(),
+            threads: std::mem::take(&mut self.suspects),
+        };
+        let blocked_for = answered.saturating_duration_since(sent);
+        let (since, threads) = (Some(episode.started), &episode.threads);
+        report::recovered(&Blocked::Executor, blocked_for, since, threads);
+        self.publish(&episode, answered, false);
+    }
+
+    fn report_blocked(&self, blocked: &Blocked, since: SystemTime, threads: &[StalledThread]) {
+        let multi_thread = self.runtime.multi_thread;
+        report::blocked(blocked, self.threshold, since, threads, multi_thread);
+    }
+
+    /// Keeps the episode's latest news and tells the user's callback.
+    fn publish(&self, episode: &Episode, until: Instant, ongoing: bool) {
+        self.log.publish(Stall {
+            number: episode.number,
+            start: episode.started,
+            duration: until.saturating_duration_since(episode.start),
+            ongoing,
+            blocked: self.runtime.blocked(episode.executor, &episode.workers),
+            threads: episode.threads.clone(),
+        });
+    }
+
+    /// The workers to name when the whole executor is blocked: those seen
+    /// stuck, or all of them when none is (or without metrics).
+    fn executor_workers(&self, frozen: &[usize]) -> Vec<usize> {
+        if frozen.is_empty() {
+            (0..self.runtime.workers).collect()
+        } else {
+            frozen.to_vec()
+        }
+    }
+
+    /// The threads that are `workers` now, each with the span it is in,
+    /// leaving out the workers whose thread is unknown.
+    fn threads_of(&self, workers: &[usize]) -> Vec<StalledThread> {
+        let sightings = self.pulse.sightings();
+        let claims = layer::workers(self.runtime.id, workers);
+        workers
+            .iter()
+            .zip(claims)
+            .filter_map(|(&worker, claim)| {
+                let seen = sightings.get(worker).cloned().flatten();
+                // Of the heartbeat's sighting and the layer's, the later
+                // one is the thread that is the worker now.
+                let spans = match (claim, &seen) {
+                    (Some((order, _)), Some(seen)) if seen.order > order => layer::thread(seen.id),
+                    (Some((_, spans)), _) => Some(spans),
+                    (None, Some(seen)) => layer::thread(seen.id),
+                    (None, None) => None,
+                };
+                match (spans, seen) {
+                    (Some(spans), _) => Some(StalledThread {
+                        id: spans.id(),
+                        name: spans.name().map(String::from),
+                        worker,
+                        span: spans.innermost(),
+                    }),
+                    (None, Some(seen)) => Some(StalledThread {
+                        id: seen.id,
+                        name: seen.name.as_deref().map(String::from),
+                        worker,
+                        span: None,
+                    }),
+                    (None, None) => None,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Adds the threads of `more` that `threads` does not have yet.
+fn merge(threads: &mut Vec<StalledThread>, more: Vec<StalledThread>) {
+    for thread in more {
+        if !threads.iter().any(|t| t.worker == thread.worker) {
+            threads.push(thread);
+        }
+    }
+}
+
+/// The time on the wall clock of an `Instant` in the past.
+fn wall_clock(then: Instant, now: Instant) -> SystemTime {
+    let ago = now.saturating_duration_since(then);
+    SystemTime::now()
+        .checked_sub(ago)
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// Without the `tracing` feature no thread's spans are known.
+#[cfg(not(feature = "tracing"))]
+mod layer {
+    use std::sync::Arc;
+    use std::thread::ThreadId;
+
+    use super::StalledSpan;
+
+    pub(super) enum ThreadSpans {}
+
+    impl ThreadSpans {
+        pub(super) fn id(&self) -> ThreadId {
+            match *self {}
         }
 
-        // Only the ping says the whole executor is blocked: workers that
-        // all look stuck may be running slow polls, and still answer it.
-        // While it is pending, stuck workers may be the whole executor:
-        // wait for its verdict before reporting them, so that a stall is
-        // reported once, at its full extent.
-        let first_worker = frozen.iter().map(|&(_, since)| since).min();
-        if !frozen.is_empty() {
-            // A ping answered late since the last check: the executor was
-            // blocked, and some workers still are.
-            executor_since = executor_since.or(answered_late.map(|(since, _)| since));
+        pub(super) fn name(&self) -> Option<&str> {
+            match *self {}
         }
-        let blocked = executor_since.is_some() || !frozen.is_empty();
-        match (&mut self.episode, blocked) {
-            (None, true) if executor_since.is_none() && pending => {}
-            (None, true) => {
-                self.shared.stalls.fetch_add(1, Ordering::Relaxed);
-                let start = earliest(executor_since, first_worker).unwrap_or(now);
-                let workers: Vec<usize> = frozen.iter().map(|&(i, _)| i).collect();
-                if executor_since.is_some() {
-                    blocked_report(Who::Executor { workers: of }, threshold, start, now);
-                } else {
-                    blocked_report(Who::Workers { list: &workers, of }, threshold, start, now);
-                }
-                self.episode = Some(Episode {
-                    start,
-                    executor: executor_since.is_some(),
-                    workers,
-                });
-            }
-            (Some(episode), true) => {
-                if let Some(since) = executor_since.filter(|_| !episode.executor) {
-                    // It spread from some workers to the whole executor.
-                    episode.executor = true;
-                    blocked_report(Who::Executor { workers: of }, threshold, since, now);
-                } else if !episode.executor && !pending {
-                    let new: Vec<(usize, Instant)> = frozen
-                        .iter()
-                        .copied()
-                        .filter(|(i, _)| !episode.workers.contains(i))
-                        .collect();
-                    if let Some(since) = new.iter().map(|&(_, since)| since).min() {
-                        let list: Vec<usize> = new.iter().map(|&(i, _)| i).collect();
-                        blocked_report(Who::Workers { list: &list, of }, threshold, since, now);
-                        episode.workers.extend(list);
-                    }
-                }
-                episode.executor |= answered_late.is_some();
-            }
-            (Some(episode), false) => {
-                let executor = episode.executor || answered_late.is_some();
-                // The answer to the ping dates the end of a whole-executor
-                // stall to the microsecond; a worker's end is seen here.
-                let end = match answered_at {
-                    Some(at) if episode.workers.is_empty() => at,
-                    _ => now,
-                };
-                let blocked_for = end.saturating_duration_since(episode.start);
-                if executor {
-                    recovered_report(Who::Executor { workers: of }, blocked_for, None, now);
-                } else {
-                    let who = Who::Workers {
-                        list: &episode.workers,
-                        of,
-                    };
-                    recovered_report(who, blocked_for, None, now);
-                }
-                self.episode = None;
-            }
-            (None, false) => {
-                if let Some((since, end)) = answered_late {
-                    // Passed the threshold and ended between two checks.
-                    self.shared.stalls.fetch_add(1, Ordering::Relaxed);
-                    let blocked_for = end.saturating_duration_since(since);
-                    recovered_report(Who::Executor { workers: of }, blocked_for, Some(since), now);
-                }
-            }
+
+        pub(super) fn innermost(&self) -> Option<StalledSpan> {
+            match *self {}
         }
+    }
+
+    pub(super) fn thread(_: ThreadId) -> Option<Arc<ThreadSpans>> {
+        None
+    }
+
+    pub(super) fn workers(
+        _: tokio::runtime::Id,
+        workers: &[usize],
+    ) -> Vec<Option<(u64, Arc<ThreadSpans>)>> {
+        workers.iter().map(|_| None).collect()
     }
 }
 
@@ -544,8 +1024,6 @@ struct Observed {
     /// The workers stuck, with the time since when; only on a multi-thread
     /// runtime.
     frozen: Vec<(usize, Instant)>,
-    /// The number of workers of a multi-thread runtime, else 0.
-    of: usize,
 }
 
 /// The workers of the runtime, seen through tokio's stable metrics (which
@@ -590,10 +1068,7 @@ impl Workers {
     /// multi-thread runtime, which are not parked yet have published
     /// nothing for more than `threshold`.
     fn observe(&mut self, now: Instant, threshold: Duration) -> Observed {
-        let mut observed = Observed {
-            of: if self.one_by_one { self.seen.len() } else { 0 },
-            ..Observed::default()
-        };
+        let mut observed = Observed::default();
         for (worker, seen) in self.seen.iter_mut().enumerate() {
             let park_unpark = self.metrics.worker_park_unpark_count(worker);
             let busy = self.metrics.worker_total_busy_duration(worker);
@@ -628,154 +1103,5 @@ impl Workers {
 
     fn observe(&mut self, _: Instant, _: Duration) -> Observed {
         Observed::default()
-    }
-}
-
-/// What was blocked.
-#[derive(Clone, Copy)]
-#[cfg_attr(not(feature = "tracing"), allow(dead_code))] // Only reports read it.
-enum Who<'a> {
-    /// The whole executor; `workers` is the number of workers of a
-    /// multi-thread runtime, 0 for a current-thread one.
-    Executor { workers: usize },
-    /// Some workers of a multi-thread runtime, out of `of`.
-    Workers { list: &'a [usize], of: usize },
-}
-
-#[cfg(feature = "tracing")]
-impl fmt::Display for Who<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Who::Executor { .. } => f.write_str("executor"),
-            Who::Workers { list: [one], of } => write!(f, "tokio worker {one} of {of}"),
-            Who::Workers { list, of } => {
-                f.write_str("tokio workers ")?;
-                for (n, worker) in list.iter().enumerate() {
-                    if n > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{worker}")?;
-                }
-                write!(f, " of {of}")
-            }
-        }
-    }
-}
-
-#[cfg(feature = "tracing")]
-impl Who<'_> {
-    fn was(&self) -> &'static str {
-        match self {
-            Who::Workers { list, .. } if list.len() > 1 => "were",
-            _ => "was",
-        }
-    }
-
-    /// What the detection adds after the time.
-    fn detail(&self) -> &'static str {
-        match self {
-            Who::Executor { workers: 0 } => "",
-            Who::Executor { .. } => ": no worker is free to poll a woken task",
-            Who::Workers { .. } => {
-                ": a poll there has not returned, or its polls take milliseconds each"
-            }
-        }
-    }
-}
-
-/// Reports a stall at its detection.
-#[cfg(feature = "tracing")]
-fn blocked_report(who: Who<'_>, threshold: Duration, since: Instant, now: Instant) {
-    let since = WallClock::of(since, now);
-    tracing::warn!(
-        threshold_ms = millis(threshold),
-        since = %since,
-        "{who} blocked for more than {} (since {since}){}",
-        Human(threshold),
-        who.detail(),
-    );
-}
-
-/// Reports the end of a stall; with `since`, one that was only seen once
-/// over.
-#[cfg(feature = "tracing")]
-fn recovered_report(who: Who<'_>, blocked_for: Duration, since: Option<Instant>, now: Instant) {
-    match since {
-        None => tracing::warn!(
-            blocked_ms = millis(blocked_for),
-            "{who} {} blocked for {}",
-            who.was(),
-            Human(blocked_for),
-        ),
-        Some(since) => {
-            let since = WallClock::of(since, now);
-            tracing::warn!(
-                blocked_ms = millis(blocked_for),
-                since = %since,
-                "{who} {} blocked for {} (since {since})",
-                who.was(),
-                Human(blocked_for),
-            );
-        }
-    }
-}
-
-#[cfg(not(feature = "tracing"))]
-fn blocked_report(_: Who<'_>, _: Duration, _: Instant, _: Instant) {}
-
-#[cfg(not(feature = "tracing"))]
-fn recovered_report(_: Who<'_>, _: Duration, _: Option<Instant>, _: Instant) {}
-
-#[cfg(feature = "tracing")]
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// A duration for people: `312 ms`, `4.25 s`.
-#[cfg(feature = "tracing")]
-struct Human(Duration);
-
-#[cfg(feature = "tracing")]
-impl fmt::Display for Human {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 < Duration::from_secs(10) {
-            write!(f, "{} ms", self.0.as_millis())
-        } else {
-            write!(f, "{:.2} s", self.0.as_secs_f64())
-        }
-    }
-}
-
-/// The UTC time of day of an `Instant` in the past: `14:03:07.412 UTC`.
-#[cfg(feature = "tracing")]
-struct WallClock(Option<Duration>);
-
-#[cfg(feature = "tracing")]
-impl WallClock {
-    fn of(then: Instant, now: Instant) -> WallClock {
-        let ago = now.saturating_duration_since(then);
-        WallClock(
-            SystemTime::now()
-                .checked_sub(ago)
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok()),
-        )
-    }
-}
-
-#[cfg(feature = "tracing")]
-impl fmt::Display for WallClock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Some(since_epoch) = self.0 else {
-            return f.write_str("an unknown time");
-        };
-        let of_day = since_epoch.as_secs() % 86_400;
-        write!(
-            f,
-            "{:02}:{:02}:{:02}.{:03} UTC",
-            of_day / 3600,
-            of_day / 60 % 60,
-            of_day % 60,
-            since_epoch.subsec_millis(),
-        )
     }
 }
