@@ -206,7 +206,7 @@ fn dropping_the_stream_cancels_the_running_producer() {
         futures::executor::block_on(async {
             let mut items = std::pin::pin!(PRODUCER.run_iter(move || {
                 // Item 1 takes until the consumer is gone (5 s at most).
-                (0..3u32).map(move |n| {
+                (0..3u32).inspect(move |&n| {
                     if n == 1 {
                         let start = std::time::Instant::now();
                         while start.elapsed() < std::time::Duration::from_secs(5) {
@@ -217,7 +217,6 @@ fn dropping_the_stream_cancels_the_running_producer() {
                             std::thread::sleep(std::time::Duration::from_millis(1));
                         }
                     }
-                    n
                 })
             }));
             assert_eq!(futures::StreamExt::next(&mut items).await, Some(0));
