@@ -168,7 +168,7 @@ async fn local_futures_run_on_a_multi_thread_worker() {
 
 #[tokio::test]
 #[should_panic(
-    expected = "blocking_signature::rc_sum` was called inside a current-thread tokio runtime"
+    expected = "blocking_signature::rc_sum` was called where its future, which is not `Send`, cannot run"
 )]
 async fn local_futures_panic_in_a_current_thread_runtime_naming_the_fn() {
     rc_sum(vec![1]);
