@@ -1,4 +1,6 @@
-//! The items the attributes accept: a `fn` with or without a body.
+//! The items the attributes accept: a `fn` with or without a body, read
+//! the way rustc reads it (inner attributes in the body included), and the
+//! helpers that take one apart for an expansion.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -13,7 +15,15 @@ pub(crate) struct FnItem {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) sig: Signature,
-    pub(crate) body: Result<Box<Block>, Token![;]>,
+    pub(crate) body: Result<Body, Token![;]>,
+}
+
+/// A body: `{ #![inner] statements }`. The inner attributes are kept apart,
+/// since rustc accepts them at the top of a fn body but not in the closure
+/// or `async` block an expansion moves the statements into.
+pub(crate) struct Body {
+    pub(crate) inner: Vec<Attribute>,
+    pub(crate) block: Block,
 }
 
 impl Parse for FnItem {
@@ -24,7 +34,14 @@ impl Parse for FnItem {
         let body = if input.peek(Token![;]) {
             Err(input.parse()?)
         } else {
-            Ok(Box::new(input.parse()?))
+            let content;
+            let brace_token = syn::braced!(content in input);
+            let inner = content.call(Attribute::parse_inner)?;
+            let stmts = content.call(Block::parse_within)?;
+            Ok(Body {
+                inner,
+                block: Block { brace_token, stmts },
+            })
         };
         Ok(FnItem {
             attrs,
@@ -32,6 +49,19 @@ impl Parse for FnItem {
             sig,
             body,
         })
+    }
+}
+
+impl ToTokens for Body {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.block.brace_token.surround(tokens, |tokens| {
+            for attribute in &self.inner {
+                attribute.to_tokens(tokens);
+            }
+            for stmt in &self.block.stmts {
+                stmt.to_tokens(tokens);
+            }
+        });
     }
 }
 
@@ -45,7 +75,7 @@ impl ToTokens for FnItem {
         } = self;
         tokens.extend(quote!(#(#attrs)* #vis #sig));
         match body {
-            Ok(block) => block.to_tokens(tokens),
+            Ok(body) => body.to_tokens(tokens),
             Err(semi) => semi.to_tokens(tokens),
         }
     }
@@ -97,34 +127,109 @@ pub(crate) fn first_span<T: ToTokens>(tokens: &T) -> Span {
         })
 }
 
+/// The attributes of an argument that decide whether it exists (`cfg`, and
+/// the `cfg` inside a `cfg_attr`), to put on every place the expansion
+/// uses the argument: a removed argument is removed there too.
+pub(crate) fn cfg_attrs(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs
+        .iter()
+        .filter_map(|attribute| {
+            let path = attribute.path();
+            if path.is_ident("cfg") {
+                return Some(attribute.clone());
+            }
+            if !path.is_ident("cfg_attr") {
+                return None;
+            }
+            // `cfg_attr(predicate, attr, ..)`: keep the predicate and only
+            // the `cfg`s among the attributes.
+            let list = attribute.meta.require_list().ok()?;
+            let parts = list
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Meta, Token![,]>::parse_terminated,
+                )
+                .ok()?;
+            let mut parts = parts.into_iter();
+            let predicate = parts.next()?;
+            let cfgs: Vec<syn::Meta> = parts.filter(|m| m.path().is_ident("cfg")).collect();
+            if cfgs.is_empty() {
+                return None;
+            }
+            Some(syn::parse_quote!(#[cfg_attr(#predicate, #(#cfgs),*)]))
+        })
+        .collect()
+}
+
+/// One argument of the generated fn as the expansion passes it on: the
+/// expression that names it and the `cfg`s it exists under.
+pub(crate) struct Passed {
+    pub(crate) cfgs: Vec<Attribute>,
+    pub(crate) name: TokenStream,
+}
+
+impl ToTokens for Passed {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let Passed { cfgs, name } = self;
+        tokens.extend(quote!(#(#cfgs)* #name));
+    }
+}
+
 /// Gives every argument of the generated fn a plain name (the kept fn gets
 /// the patterns) and returns the expressions that pass them on.
-pub(crate) fn rename_args(sig: &mut Signature) -> Vec<TokenStream> {
+pub(crate) fn rename_args(sig: &mut Signature) -> Vec<Passed> {
     let mut call = Vec::new();
     for (index, input) in sig.inputs.iter_mut().enumerate() {
         match input {
             FnArg::Receiver(receiver) => {
                 receiver.mutability = None;
-                call.push(quote!(self));
+                call.push(Passed {
+                    cfgs: cfg_attrs(&receiver.attrs),
+                    name: quote!(self),
+                });
             }
-            FnArg::Typed(typed) => match &mut *typed.pat {
-                Pat::Ident(ident)
-                    if ident.by_ref.is_none()
-                        && ident.subpat.is_none()
-                        && ident.ident != "self" =>
-                {
-                    ident.mutability = None;
-                    call.push(ident.ident.to_token_stream());
-                }
-                _ => {
-                    let name = format_ident!("__arg{}", index, span = Span::mixed_site());
-                    *typed.pat = syn::parse_quote!(#name);
-                    call.push(name.to_token_stream());
-                }
-            },
+            FnArg::Typed(typed) => {
+                let cfgs = cfg_attrs(&typed.attrs);
+                let name = match &mut *typed.pat {
+                    Pat::Ident(ident)
+                        if ident.by_ref.is_none()
+                            && ident.subpat.is_none()
+                            && ident.ident != "self" =>
+                    {
+                        ident.mutability = None;
+                        ident.ident.to_token_stream()
+                    }
+                    _ => {
+                        let name = arg_name(index);
+                        *typed.pat = syn::parse_quote!(#name);
+                        name.to_token_stream()
+                    }
+                };
+                call.push(Passed { cfgs, name });
+            }
         }
     }
     call
+}
+
+/// The name the expansion gives argument `index` when its pattern cannot
+/// stay in the generated signature; no user code can name it.
+pub(crate) fn arg_name(index: usize) -> syn::Ident {
+    format_ident!("__arg{}", index, span = Span::mixed_site())
+}
+
+/// Whether the pattern binds anything by reference (`ref x`, `ref mut x`,
+/// anywhere inside it).
+pub(crate) fn binds_by_ref(pat: &Pat) -> bool {
+    struct Finder(bool);
+    impl Visit<'_> for Finder {
+        fn visit_pat_ident(&mut self, ident: &syn::PatIdent) {
+            self.0 |= ident.by_ref.is_some();
+            syn::visit::visit_pat_ident(self, ident);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_pat(pat);
+    finder.0
 }
 
 pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
@@ -139,6 +244,56 @@ pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
     finder.0
 }
 
+/// Whether the signature names `Self` or takes `self`: then it is an
+/// associated fn, and its siblings are reached through `Self::`.
+pub(crate) fn is_associated(sig: &Signature) -> bool {
+    struct Finder(bool);
+    impl Visit<'_> for Finder {
+        fn visit_ident(&mut self, ident: &proc_macro2::Ident) {
+            self.0 |= ident == "Self";
+        }
+        fn visit_macro(&mut self, mac: &syn::Macro) {
+            self.0 |= mac
+                .tokens
+                .clone()
+                .into_iter()
+                .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "Self"));
+        }
+    }
+    if sig.receiver().is_some() {
+        return true;
+    }
+    let mut finder = Finder(false);
+    finder.visit_signature(sig);
+    finder.0
+}
+
+/// The original fn under its `keep` name. Its first token sits at
+/// the `keep` value, so an error about the item as a whole (the name is
+/// taken, or it is not a member of the trait being implemented) points
+/// there: rustc measures an item from its first token, and a span of the
+/// macro's own context is not stretched to the user's tokens.
+pub(crate) fn kept_item(
+    attrs: &[Attribute],
+    vis: &Visibility,
+    sig: &Signature,
+    body: &Body,
+    at: Span,
+) -> TokenStream {
+    let head = quote!(#vis #sig);
+    let mut tokens = head.into_iter();
+    let mut first: TokenStream = tokens
+        .next()
+        .map(|mut token| {
+            token.set_span(Span::mixed_site().located_at(at));
+            token
+        })
+        .into_iter()
+        .collect();
+    first.extend(tokens);
+    quote!(#(#attrs)* #first #body)
+}
+
 /// `module::path::name`, for messages that name the function at run time.
 pub(crate) fn qualified_name(sig: &Signature) -> TokenStream {
     let name = &sig.ident;
@@ -149,27 +304,35 @@ pub(crate) fn qualified_name(sig: &Signature) -> TokenStream {
     ))
 }
 
-/// Whether the item also carries `#[name]` (by its last path segment).
-pub(crate) fn find_attribute<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
-    attrs
-        .iter()
-        .find(|a| a.path().segments.last().is_some_and(|s| s.ident == name))
+/// Whether the attribute is `#[name]`, by its last path segment (so
+/// `#[bridge_runtime::offload]` counts).
+pub(crate) fn is_attribute(attribute: &Attribute, name: &str) -> bool {
+    attribute
+        .path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == name)
 }
 
-/// The item without its `#[name]` attributes. An attribute named through a
-/// `use` still counts as a use of it, so the one error is not joined by an
-/// "unused import" warning.
-pub(crate) fn without_attribute(mut function: FnItem, name: &str) -> TokenStream {
+/// Whether the item also carries `#[name]`.
+pub(crate) fn find_attribute<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
+    attrs.iter().find(|a| is_attribute(a, name))
+}
+
+/// The item without its attributes of these `names`. An attribute named
+/// through a `use` still counts as a use of it, so the one error is not
+/// joined by an "unused import" warning.
+pub(crate) fn without_attributes(mut function: FnItem, names: &[&str]) -> TokenStream {
     let (removed, kept) = function
         .attrs
         .into_iter()
-        .partition(|a| a.path().segments.last().is_some_and(|s| s.ident == name));
+        .partition(|a| names.iter().any(|name| is_attribute(a, name)));
     function.attrs = kept;
     let removed: Vec<Attribute> = removed;
-    if let Ok(block) = &mut function.body {
+    if let Ok(body) = &mut function.body {
         for attribute in removed {
             if let Some(ident) = attribute.path().get_ident() {
-                block.stmts.insert(
+                body.block.stmts.insert(
                     0,
                     syn::parse_quote!(#[allow(unused_imports)] use #ident as _;),
                 );
@@ -177,4 +340,23 @@ pub(crate) fn without_attribute(mut function: FnItem, name: &str) -> TokenStream
         }
     }
     function.into_token_stream()
+}
+
+/// `tokens` with every token, inside groups too, at `span`.
+pub(crate) fn respan_deep(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            proc_macro2::TokenTree::Group(group) => {
+                let mut respanned =
+                    proc_macro2::Group::new(group.delimiter(), respan_deep(group.stream(), span));
+                respanned.set_span(span);
+                proc_macro2::TokenTree::Group(respanned)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
 }

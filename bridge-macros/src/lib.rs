@@ -6,6 +6,7 @@ mod args;
 mod blocking;
 mod errors;
 mod item;
+mod manifest;
 mod nonblocking;
 mod offload;
 #[cfg(test)]

@@ -227,8 +227,10 @@ fn no_input_makes_a_macro_panic_and_every_error_has_a_span() {
     let mut rng = Rng(0x5eed_b41d_9e00_0001);
     let mut tried = 0usize;
     let mut errors = 0usize;
+    let mut located = 0usize;
+    let mut per_macro = [0usize; 3];
     for round in 0..2_000 {
-        for (name, expand) in macros {
+        for (index, (name, expand)) in macros.into_iter().enumerate() {
             let args = input(&mut rng, ARGS);
             let item = input(&mut rng, ITEMS);
             let shown = format!("#[{name}({args})] {item}");
@@ -239,18 +241,46 @@ fn no_input_makes_a_macro_panic_and_every_error_has_a_span() {
                 .unwrap_or_else(|_| panic!("round {round}: `{name}` panicked on: {shown}"));
             for (span, message) in errors_in(&output) {
                 errors += 1;
+                per_macro[index] += 1;
                 // An error at the attribute itself has the call site's span
                 // (line 0 here, outside a compiler); every other error points
                 // into the input.
                 let at_attribute = message.contains("needs a kind") || empty_item;
+                let has_location = span.byte_range().end > 0;
                 assert!(
-                    at_attribute || span.byte_range().end > 0,
+                    at_attribute || has_location,
                     "`{name}` gave an error without a span: {message} on: {shown}"
                 );
+                if has_location {
+                    located += 1;
+                }
             }
             tried += 1;
         }
     }
-    println!("robustness: {tried} generated inputs, {errors} errors, no panic");
-    assert!(tried >= 6_000);
+    println!(
+        "robustness: {tried} generated inputs, {errors} errors ({located} located in the input), no panic"
+    );
+    assert_eq!(tried, 6_000);
+    // Most inputs are broken: each macro must have found mistakes, and
+    // most of them at a token of the input (the rest, a missing kind or an
+    // empty item, at the attribute).
+    for ((name, _), found) in macros.iter().zip(per_macro) {
+        assert!(found >= 500, "`{name}` reported only {found} errors");
+    }
+    assert!(
+        located * 10 >= errors * 8,
+        "only {located} of {errors} errors point into the input"
+    );
+}
+
+/// The check above can fail: an error without a location is caught.
+#[test]
+fn an_error_without_a_location_is_seen() {
+    let unlocated = syn::Error::new(Span::call_site(), "x").to_compile_error();
+    let found = errors_in(&unlocated);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0.byte_range(), 0..0);
+    let at_token = syn::Error::new(located(), "x").to_compile_error();
+    assert!(errors_in(&at_token)[0].0.byte_range().end > 0);
 }

@@ -19,10 +19,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("example.db");
     // The connection is opened on its own thread and never leaves it. If
-    // opening fails, every call reports the constructor's panic message.
-    let db = Dedicated::spawn_named("sqlite", move || {
-        rusqlite::Connection::open(path).expect("cannot open the database file")
-    });
+    // opening fails, the error comes back here.
+    let db = Dedicated::builder()
+        .name("sqlite")
+        .try_spawn(move || rusqlite::Connection::open(path))
+        .await?;
     db.call(|c| {
         c.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
@@ -62,5 +63,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         elapsed.as_secs_f64() * 1e3,
         count as f64 / elapsed.as_secs_f64()
     );
+    // Closes the connection (checkpointing its log) before the temporary
+    // directory is removed.
+    db.close().await;
     Ok(())
 }

@@ -81,10 +81,11 @@ where
     F: Future + Send,
     F::Output: Send,
 {
-    let handle = match Handle::try_current() {
-        Err(_) if rayon::current_thread_index().is_some() => return on_rayon_worker(future),
-        Err(_) => return shared::handle().block_on(future),
-        Ok(handle) => handle,
+    if rayon::current_thread_index().is_some() {
+        return on_rayon_worker(future);
+    }
+    let Ok(handle) = Handle::try_current() else {
+        return shared::handle().block_on(future);
     };
     if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
         return on_helper_thread(what, future);
@@ -128,10 +129,11 @@ pub fn block_on_local<F: Future>(future: F) -> F::Output {
 }
 
 pub(crate) fn block_on_local_named<F: Future>(what: &str, future: F) -> F::Output {
-    let handle = match Handle::try_current() {
-        Err(_) if rayon::current_thread_index().is_some() => return on_rayon_worker(future),
-        Err(_) => return shared::handle().block_on(future),
-        Ok(handle) => handle,
+    if rayon::current_thread_index().is_some() {
+        return on_rayon_worker(future);
+    }
+    let Ok(handle) = Handle::try_current() else {
+        return shared::handle().block_on(future);
     };
     if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
         let mut future = Some(future);
@@ -172,10 +174,13 @@ fn shutting_down(handle: &Handle) -> bool {
     dropped
 }
 
-/// Drives `future` on this rayon worker, with the shared runtime's timers
-/// and I/O, the worker helping its pool while it waits.
+/// Drives `future` on this rayon worker, the worker helping its pool while
+/// it waits; timers and I/O are driven by the multi-thread runtime this
+/// thread is in, if any, else by the shared runtime.
 fn on_rayon_worker<F: Future>(future: F) -> F::Output {
-    let _runtime = shared::handle().enter();
+    let in_multi_thread = Handle::try_current()
+        .is_ok_and(|handle| handle.runtime_flavor() == RuntimeFlavor::MultiThread);
+    let _runtime = (!in_multi_thread).then(|| shared::handle().enter());
     crate::rayon_pool::block_on(future)
 }
 

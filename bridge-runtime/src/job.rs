@@ -151,12 +151,20 @@ where
             })
         }));
         self.counters.finished(outcome.is_err());
+        // Counted before the slot is freed, so a snapshot taken after the
+        // next call ran sees it.
+        let left = self.call.gone.load(Ordering::Relaxed);
+        if left {
+            self.counters.abandoned();
+        }
         // Free the slot before waking the caller, so a queued call can start.
         self.permit = None;
         if let Some(unsent) = self.call.complete(Some(outcome)) {
             // The caller left while the body ran: drop the result here,
             // guarded, so a panic in its destructor stays here.
-            self.counters.abandoned();
+            if !left {
+                self.counters.abandoned();
+            }
             drop_guarded(unsent);
         }
         // Read after the result is on its way, so the clock is not on the

@@ -339,7 +339,7 @@ pub use bridge_macros::blocking;
 /// hidden in a sync helper called from async code is that helper's business.
 pub use bridge_macros::nonblocking;
 pub use cancel::{Cancelled, cancelled, checkpoint};
-pub use dedicated::Dedicated;
+pub use dedicated::{Dedicated, DedicatedBuilder};
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
 pub use stats::PoolStats;
@@ -498,13 +498,14 @@ pub mod __private {
         future
     }
 
-    /// `#[blocking]`. Named for the note rustc shows when the bound fails.
-    pub fn blocking_without_local_needs_a_send_future<F>(future: F) -> F::Output
+    /// `#[blocking]`. Named for the note rustc shows when the bound fails;
+    /// `what` names the function (`module::path::name`).
+    pub fn blocking_without_local_needs_a_send_future<F>(what: &'static str, future: F) -> F::Output
     where
         F: Future + Send,
         F::Output: Send,
     {
-        crate::block_on(future)
+        crate::blocking::block_on_named(what, future)
     }
 
     /// `#[blocking(local)]`: `what` names the function in the panic message.
@@ -512,14 +513,45 @@ pub mod __private {
         crate::blocking::block_on_local_named(what, future)
     }
 
-    /// `#[blocking]` on an `async fn` returning `impl Stream`.
-    pub fn blocking_without_local_needs_a_send_stream<F, S>(future: F) -> crate::BlockingStream<S>
+    /// What `#[blocking]` without `local` needs of a stream: it may be
+    /// driven on a helper thread, so it must be `Send`.
+    #[diagnostic::on_unimplemented(
+        message = "`#[blocking]` may drive the stream on a helper thread, so it must be `Send`, and `{Self}` is not",
+        label = "this stream is not `Send`",
+        note = "if it cannot be `Send`, write `#[blocking(local)]`: the stream then runs on the calling thread (and a call inside a current-thread runtime panics)"
+    )]
+    pub trait BlockingStreamMustBeSend: Send {}
+
+    impl<S: Send> BlockingStreamMustBeSend for S {}
+
+    /// The same for the stream's items, which may cross from that thread.
+    #[diagnostic::on_unimplemented(
+        message = "`#[blocking]` may drive the stream on a helper thread, so its items must be `Send`, and `{Self}` is not",
+        label = "the items of this stream are not `Send`",
+        note = "if they cannot be `Send`, write `#[blocking(local)]`: the stream then runs on the calling thread (and a call inside a current-thread runtime panics)"
+    )]
+    pub trait BlockingStreamItemsMustBeSend: Send {}
+
+    impl<T: Send> BlockingStreamItemsMustBeSend for T {}
+
+    /// Checks the items of `#[blocking]`'s stream on their own, before the
+    /// stream: a stream of non-`Send` items is usually not `Send` either,
+    /// and the error should say what to do about the items.
+    #[inline(always)]
+    pub fn blocking_stream_items_must_be_send<T: BlockingStreamItemsMustBeSend + ?Sized>() {}
+
+    /// `#[blocking]` on an `async fn` returning `impl Stream`; `what` names
+    /// the function.
+    pub fn blocking_without_local_needs_a_send_stream<F, S>(
+        what: &'static str,
+        future: F,
+    ) -> impl Iterator<Item = S::Item>
     where
         F: Future<Output = S> + Send,
-        S: Stream + Send,
-        S::Item: Send,
+        S: Stream + BlockingStreamMustBeSend,
+        S::Item: BlockingStreamItemsMustBeSend,
     {
-        crate::block_on_stream(crate::block_on(future))
+        crate::block_on_stream(crate::blocking::block_on_named(what, future))
     }
 
     /// `#[blocking(local)]` on an `async fn` returning `impl Stream`.
@@ -536,16 +568,19 @@ pub mod __private {
 
     pub use futures_core::Stream;
 
-    /// `#[offload(io)]` on a fn returning `impl Iterator`.
+    /// `#[offload(io)]` on a fn returning `impl Iterator`. The stream is
+    /// opaque, and `Send` by its declaration, so a non-`Send` item type is
+    /// reported once, by the bound here.
     pub fn io_iter<F, I>(
         pool: &'static IoPool,
         what: &'static str,
         buffer: usize,
         make: F,
-    ) -> crate::OffloadStream<I::Item>
+    ) -> impl Stream<Item = I::Item> + Send + 'static
     where
         F: FnOnce() -> I + Send + 'static,
-        I: IntoIterator,
+        I: IntoIterator + 'static,
+        I::IntoIter: Send + 'static,
         I::Item: Send + 'static,
     {
         crate::stream::on_io(pool, what, make).buffer(buffer)
@@ -557,10 +592,11 @@ pub mod __private {
         what: &'static str,
         buffer: usize,
         make: F,
-    ) -> crate::OffloadStream<I::Item>
+    ) -> impl Stream<Item = I::Item> + Send + 'static
     where
         F: FnOnce() -> I + Send + 'static,
-        I: IntoIterator,
+        I: IntoIterator + 'static,
+        I::IntoIter: Send + 'static,
         I::Item: Send + 'static,
     {
         crate::stream::on_cpu(pool, what, make).buffer(buffer)

@@ -179,7 +179,8 @@ impl IoPool {
     pub fn run_iter<F, I>(&'static self, make: F) -> crate::OffloadStream<I::Item>
     where
         F: FnOnce() -> I + Send + 'static,
-        I: IntoIterator,
+        I: IntoIterator + 'static,
+        I::IntoIter: Send + 'static,
         I::Item: Send + 'static,
     {
         crate::stream::on_io(self, std::any::type_name::<F>(), make)
@@ -388,7 +389,8 @@ impl CpuPool {
     pub fn run_iter<F, I>(&'static self, make: F) -> crate::OffloadStream<I::Item>
     where
         F: FnOnce() -> I + Send + 'static,
-        I: IntoIterator,
+        I: IntoIterator + 'static,
+        I::IntoIter: Send + 'static,
         I::Item: Send + 'static,
     {
         crate::stream::on_cpu(self, std::any::type_name::<F>(), make)

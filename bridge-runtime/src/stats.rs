@@ -259,9 +259,4 @@ impl Counters {
             .map(|s| field(s).load(Ordering::Acquire))
             .fold(0u64, u64::wrapping_add)
     }
-
-    /// [`snapshot_of`](Self::snapshot_of) an unbounded pool.
-    pub(crate) fn snapshot(&self) -> PoolStats {
-        self.snapshot_of(None)
-    }
 }

@@ -2,20 +2,82 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::resume_unwind;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
 
-use crate::job::Completion;
+use crate::job::{Completion, Outcome};
 use crate::{CpuPool, IoPool};
 
 /// Items in flight between the producing iterator and the stream, unless
 /// [`OffloadStream::buffer`] says otherwise.
 pub const DEFAULT_BUFFER: usize = 32;
 
-type Submit = Pin<Box<dyn Future<Output = Completion<()>> + Send>>;
-type Start<T> = Box<dyn FnOnce(flume::Sender<T>) -> Submit + Send>;
+/// What a stint of the producer on the pool ends with.
+enum Step {
+    /// The buffer is full: the producer comes back to the stream, which
+    /// sends it out again once the consumer made room.
+    Full,
+    /// The iterator ended, or the consumer is gone.
+    Done,
+}
+
+/// The iterator on its way to, on, or back from the pool.
+trait Fill<T>: Send {
+    /// Sends items until the buffer is full, the iterator ends, or the
+    /// consumer is gone.
+    fn fill(&mut self) -> Step;
+}
+
+struct Producer<F, I: IntoIterator> {
+    make: Option<F>,
+    iter: Option<I::IntoIter>,
+    /// The item that did not fit last time.
+    pending: Option<I::Item>,
+    items: flume::Sender<I::Item>,
+}
+
+impl<F, I> Fill<I::Item> for Producer<F, I>
+where
+    F: FnOnce() -> I + Send,
+    I: IntoIterator,
+    I::IntoIter: Send,
+    I::Item: Send,
+{
+    fn fill(&mut self) -> Step {
+        if let Some(make) = self.make.take() {
+            self.iter = Some(make().into_iter());
+        }
+        let Some(iter) = self.iter.as_mut() else {
+            return Step::Done;
+        };
+        loop {
+            if crate::cancelled() {
+                return Step::Done;
+            }
+            let Some(item) = self.pending.take().or_else(|| iter.next()) else {
+                return Step::Done;
+            };
+            match self.items.try_send(item) {
+                Ok(()) => {}
+                Err(flume::TrySendError::Full(item)) => {
+                    self.pending = Some(item);
+                    return Step::Full;
+                }
+                Err(flume::TrySendError::Disconnected(_)) => return Step::Done,
+            }
+        }
+    }
+}
+
+type Filled<T> = (Box<dyn Fill<T>>, Step);
+type Submit<T> = Pin<Box<dyn Future<Output = Completion<Filled<T>>> + Send>>;
+/// Sends the producer to its pool for one stint.
+type ToPool<T> = Box<dyn Fn(Box<dyn Fill<T>>) -> Submit<T> + Send>;
+/// Builds the producer around the sending end of a channel.
+type Make<T> = Box<dyn FnOnce(flume::Sender<T>) -> Box<dyn Fill<T>> + Send>;
 
 /// A [`Stream`] over the items of an iterator that is built and drained on a
 /// pool: returned by [`offload_iter`], [`IoPool::run_iter`],
@@ -23,45 +85,47 @@ type Start<T> = Box<dyn FnOnce(flume::Sender<T>) -> Submit + Send>;
 /// `impl Iterator`.
 ///
 /// - Lazy: nothing runs until the stream is first polled.
-/// - Bounded: at most [`buffer`](Self::buffer) items wait in between; a
-///   producer that gets that far ahead waits for the consumer, so a fast
-///   endless iterator with a slow consumer uses bounded memory.
-/// - Dropping the stream stops the producer at its next item.
+/// - Bounded: at most [`buffer`](Self::buffer) items wait in between. A
+///   producer that fills the buffer leaves its pool, holding neither a
+///   thread nor a slot, and goes back once the consumer has taken half the
+///   buffer (all of it, for a buffer of 1): a fast endless iterator with a
+///   slow consumer uses bounded memory, and a consumer may use the
+///   producer's own pool, even one of size 1. Each stint on the pool counts
+///   as one call in the pool's [`stats`](crate::IoPool::stats); a full
+///   buffer costs a round trip to the pool per half buffer of items.
+/// - Dropping the stream stops the producer at its next item
+///   ([`cancelled`](crate::cancelled) is true there from then on).
 /// - A panic in the iterator resumes in the consumer after the items made
 ///   before it, with its original payload.
-/// - The producer holds its pool's slot (and, on a [`CpuPool`], a rayon
-///   thread, blocked while the buffer is full) until it ends.
+/// - The iterator moves between the pool's threads, so it must be `Send`.
 #[must_use = "streams do nothing unless polled"]
 pub struct OffloadStream<T: 'static> {
     state: State<T>,
+    buffer: usize,
+    to_pool: ToPool<T>,
+    /// The receiving end, once started.
+    items: Option<flume::r#async::RecvStream<'static, T>>,
 }
 
 enum State<T: 'static> {
-    Idle {
-        start: Start<T>,
-        buffer: usize,
-    },
-    Submitting {
-        submit: Submit,
-        items: flume::r#async::RecvStream<'static, T>,
-    },
-    Running {
-        items: flume::r#async::RecvStream<'static, T>,
-        done: Completion<()>,
-    },
-    Draining {
-        done: Completion<()>,
-    },
-    Ended,
+    Idle(Make<T>),
+    Submitting(Submit<T>),
+    Filling(Completion<Filled<T>>),
+    /// Back from the pool with a full buffer.
+    Parked(Box<dyn Fill<T>>),
+    /// The iterator panicked: the payload resumes once the items are out.
+    Panicked(Box<dyn std::any::Any + Send>),
+    /// The producer is done; the items left are in the channel.
+    Done,
 }
 
 impl<T: Send + 'static> OffloadStream<T> {
-    fn new(start: Start<T>) -> Self {
+    fn new(make: Make<T>, to_pool: ToPool<T>) -> Self {
         OffloadStream {
-            state: State::Idle {
-                start,
-                buffer: DEFAULT_BUFFER,
-            },
+            state: State::Idle(make),
+            buffer: DEFAULT_BUFFER,
+            to_pool,
+            items: None,
         }
     }
 
@@ -76,20 +140,59 @@ impl<T: Send + 'static> OffloadStream<T> {
     /// # });
     /// ```
     pub fn buffer(mut self, size: usize) -> Self {
-        if let State::Idle { buffer, .. } = &mut self.state {
-            *buffer = size.max(1);
+        if let State::Idle(_) = self.state {
+            self.buffer = size.max(1);
         }
         self
     }
 }
 
-/// The producer: drains the iterator into the channel until it ends or the
-/// consumer is gone.
-fn produce<I: IntoIterator>(make: impl FnOnce() -> I, items: &flume::Sender<I::Item>) {
-    for item in make() {
-        if items.send(item).is_err() {
-            return;
-        }
+impl<T: 'static> OffloadStream<T> {
+    /// Moves the producer one step on: out to the pool, or back from it.
+    /// `Ready` when the state changed; `Pending` when it waits (for a slot,
+    /// for the pool, or for room in the buffer).
+    fn drive(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let state = std::mem::replace(&mut self.state, State::Done);
+        self.state = match state {
+            State::Idle(make) => {
+                let (tx, rx) = flume::bounded(self.buffer);
+                self.items = Some(rx.into_stream());
+                State::Submitting((self.to_pool)(make(tx)))
+            }
+            State::Submitting(mut submit) => match submit.as_mut().poll(cx) {
+                Poll::Ready(done) => State::Filling(done),
+                Poll::Pending => {
+                    self.state = State::Submitting(submit);
+                    return Poll::Pending;
+                }
+            },
+            State::Filling(mut done) => match done.poll_outcome(cx) {
+                Poll::Pending => {
+                    self.state = State::Filling(done);
+                    return Poll::Pending;
+                }
+                Poll::Ready(Some(Ok((producer, Step::Full)))) => State::Parked(producer),
+                Poll::Ready(Some(Ok((_, Step::Done)))) => State::Done,
+                Poll::Ready(Some(Err(payload))) => State::Panicked(payload),
+                Poll::Ready(None) => panic!(
+                    "bridge: the iterator of `{}` stopped: the runtime it ran on shut down",
+                    done.what()
+                ),
+            },
+            State::Parked(producer) => {
+                let queued = self.items.as_ref().map_or(0, |items| items.len());
+                if queued > self.buffer / 2 {
+                    self.state = State::Parked(producer);
+                    return Poll::Pending;
+                }
+                State::Submitting((self.to_pool)(producer))
+            }
+            finished @ (State::Panicked(_) | State::Done) => {
+                self.state = finished;
+                return Poll::Pending;
+            }
+        };
+        Poll::Ready(())
     }
 }
 
@@ -97,65 +200,97 @@ impl<T: 'static> Stream for OffloadStream<T> {
     type Item = T;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = &mut *self;
         loop {
-            match &mut self.state {
-                State::Idle { .. } => {
-                    let State::Idle { start, buffer } =
-                        std::mem::replace(&mut self.state, State::Ended)
-                    else {
-                        unreachable!("matched Idle above")
-                    };
-                    let (tx, rx) = flume::bounded(buffer);
-                    self.state = State::Submitting {
-                        submit: start(tx),
-                        items: rx.into_stream(),
-                    };
-                }
-                State::Submitting { submit, .. } => {
-                    let done = ready!(submit.as_mut().poll(cx));
-                    let State::Submitting { items, .. } =
-                        std::mem::replace(&mut self.state, State::Ended)
-                    else {
-                        unreachable!("matched Submitting above")
-                    };
-                    self.state = State::Running { items, done };
-                }
-                State::Running { items, .. } => match ready!(Pin::new(items).poll_next(cx)) {
-                    Some(item) => return Poll::Ready(Some(item)),
-                    None => {
-                        // The producer is done (or panicked): its outcome is next.
-                        let State::Running { done, .. } =
-                            std::mem::replace(&mut self.state, State::Ended)
-                        else {
-                            unreachable!("matched Running above")
-                        };
-                        self.state = State::Draining { done };
+            if let Some(items) = this.items.as_mut() {
+                match Pin::new(items).poll_next(cx) {
+                    Poll::Ready(Some(item)) => {
+                        // Room was made: a parked producer may go back.
+                        while this.drive(cx).is_ready() {}
+                        return Poll::Ready(Some(item));
                     }
-                },
-                State::Draining { done } => {
-                    // Resumes the iterator's panic, if it had one.
-                    ready!(Pin::new(done).poll(cx));
-                    self.state = State::Ended;
+                    Poll::Ready(None) => {
+                        // Every sender is gone: the producer ended.
+                        this.items = None;
+                        this.state = match std::mem::replace(&mut this.state, State::Done) {
+                            State::Panicked(payload) => resume_unwind(payload),
+                            State::Filling(done) => State::Filling(done),
+                            _ => State::Done,
+                        };
+                        if matches!(this.state, State::Done) {
+                            return Poll::Ready(None);
+                        }
+                        // The last stint's outcome (a panic) is still to come.
+                        ready!(finish(&mut this.state, cx));
+                        return Poll::Ready(None);
+                    }
+                    Poll::Pending => {}
                 }
-                State::Ended => return Poll::Ready(None),
+            } else if !matches!(this.state, State::Idle(_)) {
+                ready!(finish(&mut this.state, cx));
+                return Poll::Ready(None);
             }
+            ready!(this.drive(cx));
         }
     }
+}
+
+/// Waits for the outcome of the producer's last stint once its items are
+/// all out, resuming its panic if it had one.
+fn finish<T>(state: &mut State<T>, cx: &mut Context<'_>) -> Poll<()> {
+    if let State::Filling(done) = state {
+        let outcome: Option<Outcome<Filled<T>>> = ready!(done.poll_outcome(cx));
+        *state = State::Done;
+        if let Some(Err(payload)) = outcome {
+            resume_unwind(payload);
+        }
+    }
+    if let State::Panicked(_) = state {
+        if let State::Panicked(payload) = std::mem::replace(state, State::Done) {
+            resume_unwind(payload);
+        }
+    }
+    Poll::Ready(())
 }
 
 impl<T: 'static> fmt::Debug for OffloadStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
-            State::Idle { .. } => "idle",
-            State::Submitting { .. } => "submitting",
-            State::Running { .. } => "running",
-            State::Draining { .. } => "draining",
-            State::Ended => "ended",
+            State::Idle(_) => "idle",
+            State::Submitting(_) => "submitting",
+            State::Filling(_) => "running",
+            State::Parked(_) => "waiting for room",
+            State::Panicked(_) | State::Done => "ended",
         };
         f.debug_struct("OffloadStream")
             .field("state", &state)
+            .field("buffer", &self.buffer)
             .finish()
     }
+}
+
+/// The producer of `make`, for a stream of its items.
+fn producer<F, I>(make: F) -> Make<I::Item>
+where
+    F: FnOnce() -> I + Send + 'static,
+    I: IntoIterator + 'static,
+    I::IntoIter: Send + 'static,
+    I::Item: Send + 'static,
+{
+    Box::new(move |items| {
+        Box::new(Producer::<F, I> {
+            make: Some(make),
+            iter: None,
+            pending: None,
+            items,
+        })
+    })
+}
+
+/// One stint of the producer: what a pool runs.
+fn stint<T>(mut producer: Box<dyn Fill<T>>) -> Filled<T> {
+    let step = producer.fill();
+    (producer, step)
 }
 
 pub(crate) fn on_io<F, I>(
@@ -165,12 +300,14 @@ pub(crate) fn on_io<F, I>(
 ) -> OffloadStream<I::Item>
 where
     F: FnOnce() -> I + Send + 'static,
-    I: IntoIterator,
+    I: IntoIterator + 'static,
+    I::IntoIter: Send + 'static,
     I::Item: Send + 'static,
 {
-    OffloadStream::new(Box::new(move |tx| {
-        Box::pin(pool.submit(what, move || produce(make, &tx)))
-    }))
+    OffloadStream::new(
+        producer(make),
+        Box::new(move |producer| Box::pin(pool.submit(what, move || stint(producer)))),
+    )
 }
 
 pub(crate) fn on_cpu<F, I>(
@@ -180,13 +317,18 @@ pub(crate) fn on_cpu<F, I>(
 ) -> OffloadStream<I::Item>
 where
     F: FnOnce() -> I + Send + 'static,
-    I: IntoIterator,
+    I: IntoIterator + 'static,
+    I::IntoIter: Send + 'static,
     I::Item: Send + 'static,
 {
-    OffloadStream::new(Box::new(move |tx| {
-        let done = pool.submit(what, move || produce(make, &tx));
-        Box::pin(std::future::ready(done))
-    }))
+    OffloadStream::new(
+        producer(make),
+        Box::new(move |producer| {
+            Box::pin(std::future::ready(
+                pool.submit(what, move || stint(producer)),
+            ))
+        }),
+    )
 }
 
 /// Builds an iterator with `make` on tokio's blocking pool, drains it there,
@@ -212,7 +354,8 @@ where
 pub fn offload_iter<F, I>(make: F) -> OffloadStream<I::Item>
 where
     F: FnOnce() -> I + Send + 'static,
-    I: IntoIterator,
+    I: IntoIterator + 'static,
+    I::IntoIter: Send + 'static,
     I::Item: Send + 'static,
 {
     on_io(IoPool::global(), std::any::type_name::<F>(), make)

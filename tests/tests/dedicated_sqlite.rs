@@ -80,3 +80,48 @@ async fn ten_thousand_rows_from_many_tasks_none_lost_and_the_heartbeat_keeps_tim
         "heartbeat p99 lateness {p99:?}"
     );
 }
+
+#[tokio::test]
+async fn a_database_that_cannot_be_opened_is_an_error_of_try_spawn() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("no-such-directory").join("rows.db");
+    let opened = Dedicated::try_spawn(move || rusqlite::Connection::open(path)).await;
+    let error = opened.map(|_| ()).expect_err("cannot open");
+    assert!(
+        matches!(error, rusqlite::Error::SqliteFailure(..)),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn close_returns_once_the_connection_is_closed_and_its_log_checkpointed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("closed.db");
+    let wal = dir.path().join("closed.db-wal");
+    let db = Dedicated::try_spawn({
+        let path = path.clone();
+        move || rusqlite::Connection::open(path)
+    })
+    .await
+    .expect("open");
+    db.call(|c| {
+        c.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER);
+             INSERT INTO t VALUES (1), (2), (3);",
+        )
+    })
+    .await
+    .expect("write");
+    assert!(wal.exists(), "a WAL database has its log open");
+    db.close().await;
+    // SQLite checkpoints and removes the log when the last connection closes.
+    assert!(
+        !wal.exists(),
+        "the connection was not closed when close returned"
+    );
+    let reopened = rusqlite::Connection::open(path).expect("reopen");
+    let n: i64 = reopened
+        .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 3);
+}

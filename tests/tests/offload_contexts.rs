@@ -38,9 +38,17 @@ async fn io_runs_on_the_current_runtimes_blocking_pool() {
     let caller = thread::current().id();
     let (ran_on, name) = io_where().await;
     assert_ne!(ran_on, caller);
-    // tokio names its blocking threads like its workers; the shared
-    // runtime's would be `bridge-shared-N`.
-    assert!(name.starts_with("tokio"), "ran on {name}");
+    // Not bridge's shared runtime: the shared runtime's threads are named
+    // `bridge-shared-N`.
+    assert!(!name.starts_with("bridge-shared-"), "ran on {name}");
+    // A blocking thread, not a worker: a worker is inside the runtime, where
+    // tokio's own `Handle::block_on` panics; on a blocking thread it works.
+    let on_blocking_thread = bridge_runtime::io(|| {
+        let handle = tokio::runtime::Handle::current();
+        catch_unwind(AssertUnwindSafe(|| handle.block_on(async { 1 }))).is_ok()
+    })
+    .await;
+    assert!(on_blocking_thread);
 }
 
 #[test]
@@ -104,8 +112,22 @@ fn cpu_panic_resumes_with_its_payload_and_rayon_survives() {
 
 #[test]
 fn plain_api_matches_the_macros() {
-    let sum = futures::executor::block_on(bridge_runtime::cpu(|| (1..=100u32).sum::<u32>()));
-    assert_eq!(sum, 5050);
-    let name = futures::executor::block_on(bridge_runtime::io(thread_name));
-    assert!(name.starts_with("bridge-shared-"), "ran on {name}");
+    use bridge_runtime::{CpuPool, IoPool};
+    // The plain calls run where the macros' do, and are counted in the
+    // same default pools.
+    let io_before = IoPool::global().stats().completed;
+    let cpu_before = CpuPool::global().stats().completed;
+    let (_, by_macro) = futures::executor::block_on(io_where());
+    let by_hand = futures::executor::block_on(bridge_runtime::io(thread_name));
+    let prefix = |name: &str| {
+        name.trim_end_matches(|c: char| c.is_ascii_digit())
+            .to_owned()
+    };
+    assert_eq!(prefix(&by_macro), prefix(&by_hand));
+    assert!(by_hand.starts_with("bridge-shared-"), "ran on {by_hand}");
+    let (_, macro_index) = futures::executor::block_on(cpu_where());
+    let hand_index = futures::executor::block_on(bridge_runtime::cpu(rayon::current_thread_index));
+    assert!(macro_index.is_some() && hand_index.is_some());
+    assert!(IoPool::global().stats().completed >= io_before + 2);
+    assert!(CpuPool::global().stats().completed >= cpu_before + 2);
 }

@@ -123,9 +123,7 @@ async fn a_call_dropped_while_queued_never_runs() {
     let release = Arc::new(Barrier::new(2));
     let busy = tokio::spawn(occupy(release.clone()));
     // Wait until the single slot is taken.
-    while ONE.stats().running == 0 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    until("ONE running", || ONE.stats().running > 0);
     let ran = Arc::new(AtomicBool::new(false));
     let mut queued = Box::pin(must_not_run(ran.clone()));
     assert!(!poll_once(&mut queued));
@@ -215,16 +213,12 @@ fn a_runtime_shut_down_under_a_queued_call_panics_the_awaiter_by_name() {
         .expect("runtime");
     let handle = runtime.handle().clone();
     let holder = runtime.spawn(hold_doomed(Duration::from_millis(200)));
-    while DOOMED.stats().running == 0 {
-        thread::sleep(Duration::from_millis(1));
-    }
+    until("DOOMED running", || DOOMED.stats().running > 0);
     let awaiter = thread::spawn(move || {
         let _entered = handle.enter();
         futures::executor::block_on(shutdown_victim())
     });
-    while DOOMED.stats().queued == 0 {
-        thread::sleep(Duration::from_millis(1));
-    }
+    until("DOOMED queued", || DOOMED.stats().queued > 0);
     drop(holder);
     runtime.shutdown_background();
 
@@ -268,4 +262,59 @@ fn a_call_dropped_in_tokios_blocking_queue_never_runs() {
     });
     assert!(!ran.load(Ordering::SeqCst), "the dropped call ran");
     assert!(IoPool::global().stats().cancelled > cancelled_before);
+}
+
+static TIGHT: bridge_runtime::IoPool = bridge_runtime::IoPool::new("tight", 1);
+static TIGHT_CPU: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("tight-cpu", 1);
+
+/// Every snapshot taken while a pool is busy adds up and stays in bounds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_snapshot_of_a_busy_pool_is_consistent() {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watching = done.clone();
+    let watcher = std::thread::spawn(move || {
+        let mut seen = 0u64;
+        while !watching.load(std::sync::atomic::Ordering::Relaxed) {
+            for stats in [TIGHT.stats(), TIGHT_CPU.stats()] {
+                assert!(stats.running <= 1, "{stats:?}");
+                assert_eq!(
+                    stats.submitted,
+                    stats.completed
+                        + stats.panicked
+                        + stats.cancelled
+                        + stats.running
+                        + stats.queued,
+                    "{stats:?}"
+                );
+                seen += 1;
+            }
+        }
+        seen
+    });
+    let mut calls = Vec::new();
+    for i in 0..2_000u64 {
+        calls.push(tokio::spawn(TIGHT.run(move || i)));
+        calls.push(tokio::spawn(TIGHT_CPU.run(move || i)));
+    }
+    for call in calls {
+        call.await.expect("ran");
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let seen = watcher.join().expect("every snapshot was consistent");
+    assert!(seen > 0);
+    assert_eq!(TIGHT.stats().completed, 2_000);
+    assert_eq!(TIGHT_CPU.stats().completed, 2_000);
+}
+
+/// Waits until `ready` holds, failing the test after 5 s instead of
+/// spinning forever.
+fn until(what: &str, ready: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }

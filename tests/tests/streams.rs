@@ -121,19 +121,108 @@ fn slotted(tag: u32) -> impl Iterator<Item = u32> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stream_holds_its_pool_slot_until_it_ends() {
+async fn two_endless_streams_take_turns_on_a_pool_of_one() {
     let mut first = slotted(1);
-    assert_eq!(first.next().await, Some(1));
     let mut second = slotted(2);
-    // The second producer waits for the slot the first one holds.
-    let waited = tokio::time::timeout(Duration::from_millis(100), second.next()).await;
-    assert!(
-        waited.is_err(),
-        "the second stream started while the first held the slot"
-    );
-    assert_eq!((ONE_SLOT.stats().running, ONE_SLOT.stats().queued), (1, 1));
+    // Each producer leaves the pool's only slot when its buffer is full, so
+    // neither starves the other.
+    for _ in 0..50 {
+        let both = tokio::time::timeout(Duration::from_secs(5), async {
+            (first.next().await, second.next().await)
+        })
+        .await;
+        assert_eq!(both.expect("no stream starves"), (Some(1), Some(2)));
+        assert!(ONE_SLOT.stats().running <= 1);
+    }
+}
 
-    drop(first);
-    let next = tokio::time::timeout(Duration::from_secs(5), second.next()).await;
-    assert_eq!(next.ok().flatten(), Some(2));
+mod deadline;
+
+static ONE_IO: bridge_runtime::IoPool = bridge_runtime::IoPool::new("one-io", 1);
+static ONE_CPU: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("one-cpu", 1);
+
+#[test]
+fn a_consumer_may_use_the_io_pool_of_one_its_producer_runs_on() {
+    let sum = deadline::deadline("IoPool of 1, buffer 1", || {
+        futures::executor::block_on(async {
+            let mut items = std::pin::pin!(ONE_IO.run_iter(|| 0..100u64).buffer(1));
+            let mut sum = 0;
+            while let Some(n) = futures::StreamExt::next(&mut items).await {
+                sum += ONE_IO.run(move || n * 2).await;
+                let stats = ONE_IO.stats();
+                assert!(stats.running <= 1, "{stats:?}");
+            }
+            sum
+        })
+    });
+    assert_eq!(sum, 9_900);
+}
+
+#[test]
+fn a_consumer_may_use_the_cpu_pool_of_one_its_producer_runs_on() {
+    let sum = deadline::deadline("CpuPool of 1, buffer 1", || {
+        futures::executor::block_on(async {
+            let mut items = std::pin::pin!(ONE_CPU.run_iter(|| 0..100u64).buffer(1));
+            let mut sum = 0;
+            while let Some(n) = futures::StreamExt::next(&mut items).await {
+                sum += ONE_CPU.run(move || n * 2).await;
+            }
+            sum
+        })
+    });
+    assert_eq!(sum, 9_900);
+    let stats = ONE_CPU.stats();
+    assert_eq!((stats.running, stats.queued), (0, 0), "{stats:?}");
+}
+
+#[test]
+fn a_producer_with_a_full_buffer_holds_no_slot() {
+    static SLOT: bridge_runtime::IoPool = bridge_runtime::IoPool::new("slot", 1);
+    let (first, stats) = deadline::deadline("full buffer", || {
+        futures::executor::block_on(async {
+            let mut items = std::pin::pin!(SLOT.run_iter(|| 0..u64::MAX).buffer(4));
+            let first = futures::StreamExt::next(&mut items).await;
+            // The producer filled the buffer and left: nothing runs now.
+            let mut stats = SLOT.stats();
+            for _ in 0..200 {
+                if stats.running == 0 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                stats = SLOT.stats();
+            }
+            (first, stats)
+        })
+    });
+    assert_eq!(first, Some(0));
+    assert_eq!((stats.running, stats.queued), (0, 0), "{stats:?}");
+}
+
+#[test]
+fn dropping_the_stream_cancels_the_running_producer() {
+    static PRODUCER: bridge_runtime::IoPool = bridge_runtime::IoPool::new("producer", 1);
+    let stopped = deadline::deadline("stream dropped", || {
+        let (tx, rx) = std::sync::mpsc::channel();
+        futures::executor::block_on(async {
+            let mut items = std::pin::pin!(PRODUCER.run_iter(move || {
+                // Item 1 takes until the consumer is gone (5 s at most).
+                (0..3u32).inspect(move |&n| {
+                    if n == 1 {
+                        let start = std::time::Instant::now();
+                        while start.elapsed() < std::time::Duration::from_secs(5) {
+                            if bridge_runtime::cancelled() {
+                                let _ = tx.send(start.elapsed());
+                                break;
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                    }
+                })
+            }));
+            assert_eq!(futures::StreamExt::next(&mut items).await, Some(0));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(6))
+    });
+    let waited = stopped.expect("the producer never saw its consumer leave");
+    assert!(waited < std::time::Duration::from_secs(4), "{waited:?}");
 }

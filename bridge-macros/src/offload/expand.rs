@@ -1,0 +1,333 @@
+//! The expansion of a checked `#[offload]` fn: an `async fn` (or a fn
+//! returning a stream) whose body runs on a pool, with a `Send + 'static`
+//! check at each type that crosses, and the blocking original under the
+//! `keep` name if asked.
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{FnArg, Ident, Pat, Path, ReturnType, Signature, Token, Type};
+
+use super::check::iterator_item;
+use crate::args::{Kind, Options};
+use crate::item::{self, Body, FnItem};
+
+pub(super) fn expand(
+    kind: Kind,
+    options: &Options,
+    krate: &TokenStream,
+    function: &FnItem,
+    body: &Body,
+) -> TokenStream {
+    let FnItem {
+        attrs, vis, sig, ..
+    } = function;
+    let private = quote!(#krate::__private);
+    let pool = match (&options.pool, kind) {
+        (Some(pool), Kind::Io) => quote_spanned!(pool.span()=> #private::io_pool(&#pool)),
+        (Some(pool), Kind::Cpu) => quote_spanned!(pool.span()=> #private::cpu_pool(&#pool)),
+        (None, Kind::Io) => quote!(#krate::IoPool::global()),
+        (None, Kind::Cpu) => quote!(#krate::CpuPool::global()),
+    };
+    let what = item::qualified_name(sig);
+    let inner = &body.inner;
+
+    let mut generated = sig.clone();
+    let (closure_body, kept) = match &options.keep {
+        None => (rebind_args(&mut generated, &body.block), None),
+        Some(keep) => {
+            // The body stays in the kept fn, which the closure calls.
+            let mut kept_sig = sig.clone();
+            kept_sig.ident = keep.name.clone();
+            let kept = item::kept_item(attrs, vis, &kept_sig, body, keep.name.span());
+            let passed = item::rename_args(&mut generated);
+            let name = &keep.name;
+            let callee = if keep.via_self || item::is_associated(sig) {
+                quote!(Self::#name)
+            } else {
+                quote!(#name)
+            };
+            (
+                quote_spanned!(body.block.brace_token.span.join()=> { #callee(#(#passed),*) }),
+                Some(kept),
+            )
+        }
+    };
+
+    if let ReturnType::Type(arrow, ty) = &sig.output {
+        if let Some(item_args) = iterator_item(ty) {
+            let runner = match kind {
+                Kind::Io => quote!(#private::io_iter),
+                Kind::Cpu => quote!(#private::cpu_iter),
+            };
+            let buffer = match &options.buffer {
+                None => quote!(#krate::DEFAULT_BUFFER),
+                Some((_, expr)) => buffer_size(expr),
+            };
+            generated.output = ReturnType::Type(
+                *arrow,
+                Box::new(syn::parse_quote!(
+                    impl #private::Stream #item_args + ::core::marker::Send + 'static
+                )),
+            );
+            let asserts = send_asserts(&generated, &private);
+            // The runner's `Item: Send + 'static` bound is the check of the
+            // items: at the iterator's type, like a result's.
+            let at = item_type(item_args).map_or_else(|| item::first_span(ty), item::first_span);
+            let call = spanned_call(
+                &runner,
+                quote!(#pool, #what, #buffer, move || #closure_body),
+                at,
+                false,
+            );
+            return quote! {
+                #kept
+                #(#attrs)*
+                #vis #generated {
+                    #(#inner)*
+                    #asserts
+                    #call
+                }
+            };
+        }
+    }
+
+    let runner = match kind {
+        Kind::Io => quote!(#private::io),
+        Kind::Cpu => quote!(#private::cpu),
+    };
+    // `async` where `fn` was, so errors about the future underline the fn.
+    generated.asyncness = Some(Token![async](sig.fn_token.span));
+    let closure = match &sig.output {
+        // The return type guides inference (`?`, `.into()`) in the body.
+        ReturnType::Type(_, ty) if options.keep.is_none() && !item::contains_impl_trait(ty) => {
+            quote!(move || -> #ty #closure_body)
+        }
+        _ => quote!(move || #closure_body),
+    };
+    let asserts = send_asserts(&generated, &private);
+    // The runner's `R: Send + 'static` bound is the check of the result. The
+    // call lends it the span of the return type's first token, so it is
+    // reported there, once. (Naming the type in a turbofish would underline
+    // it whole, but rustc then reports the bound twice.)
+    let call = match &sig.output {
+        ReturnType::Type(_, ty) => spanned_call(
+            &runner,
+            quote!(#pool, #what, #closure),
+            item::first_span(ty),
+            true,
+        ),
+        ReturnType::Default => quote!(#runner(#pool, #what, #closure).await),
+    };
+    quote! {
+        #kept
+        #(#attrs)*
+        #vis #generated {
+            #(#inner)*
+            #asserts
+            #call
+        }
+    }
+}
+
+/// `runner(args)` (and `.await` if `awaited`), every token of the call at
+/// `span`, so the runner's bounds are reported there.
+fn spanned_call(runner: &TokenStream, args: TokenStream, span: Span, awaited: bool) -> TokenStream {
+    let mut call = respan_shallow(runner.clone(), span);
+    let mut args = Group::new(Delimiter::Parenthesis, args);
+    args.set_span(span);
+    call.extend([TokenTree::Group(args)]);
+    if awaited {
+        call.extend(respan_shallow(quote!(.await), span));
+    }
+    call
+}
+
+/// `buffer = N` where a `usize` goes. A literal was checked already; any
+/// other expression is checked at compile time to be at least 1, at the
+/// value.
+fn buffer_size(expr: &syn::Expr) -> TokenStream {
+    if matches!(expr, syn::Expr::Lit(_)) {
+        return expr.to_token_stream();
+    }
+    let span = item::first_span(expr);
+    quote_spanned! {span=>
+        {
+            const _: () = ::core::assert!(
+                (#expr) > 0,
+                "`buffer` is the number of items that may wait between the iterator and the stream, and must be at least 1"
+            );
+            #expr
+        }
+    }
+}
+
+/// Arguments whose pattern cannot stay in the `async fn` get a plain name
+/// there, and the pattern is bound inside the closure, on the pool's
+/// thread: a `ref` binding (in the `async fn` it would borrow the future's
+/// copy, which the closure cannot take along), and a destructured `impl
+/// Trait` (so its `Send` check has a value to look at). Returns the
+/// closure's body: those bindings, then the statements.
+fn rebind_args(sig: &mut Signature, block: &syn::Block) -> TokenStream {
+    let mut bindings = TokenStream::new();
+    for (index, input) in sig.inputs.iter_mut().enumerate() {
+        let FnArg::Typed(typed) = input else { continue };
+        let plain_ident =
+            matches!(&*typed.pat, Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none());
+        let by_ref = item::binds_by_ref(&typed.pat);
+        if plain_ident || !(by_ref || item::contains_impl_trait(&typed.ty)) {
+            continue;
+        }
+        let name = match &*typed.pat {
+            Pat::Ident(ident) if ident.subpat.is_none() => Ident::new(
+                &ident.ident.to_string(),
+                ident.ident.span().resolved_at(Span::mixed_site()),
+            ),
+            _ => item::arg_name(index),
+        };
+        let pattern = std::mem::replace(&mut *typed.pat, syn::parse_quote!(#name));
+        if binds_mut_ref(&pattern) {
+            *typed.pat = syn::parse_quote!(mut #name);
+        }
+        let cfgs = item::cfg_attrs(&typed.attrs);
+        bindings.extend(quote!(#(#cfgs)* let #pattern = #name;));
+    }
+    let stmts = &block.stmts;
+    let mut group = Group::new(Delimiter::Brace, quote!(#bindings #(#stmts)*));
+    group.set_span(block.brace_token.span.join());
+    TokenTree::Group(group).into_token_stream()
+}
+
+fn binds_mut_ref(pat: &Pat) -> bool {
+    struct Finder(bool);
+    impl Visit<'_> for Finder {
+        fn visit_pat_ident(&mut self, ident: &syn::PatIdent) {
+            self.0 |= ident.by_ref.is_some() && ident.mutability.is_some();
+            syn::visit::visit_pat_ident(self, ident);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_pat(pat);
+    finder.0
+}
+
+/// Checks, each at the type it is about, that what crosses to the pool's
+/// thread is `Send + 'static`: every argument, every type parameter, and
+/// (through the runner's bound) the result. Without them rustc reports the
+/// failed bound at the attribute. An argument removed by `cfg` is not
+/// checked.
+fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
+    let type_params: Vec<&Ident> = sig.generics.type_params().map(|p| &p.ident).collect();
+    let mut asserts = TokenStream::new();
+    for param in &type_params {
+        let span = param.span();
+        let private = respan_shallow(private.clone(), span);
+        asserts.extend(quote_spanned! {span=>
+            #private::offloaded_arguments_must_be_send_and_static::<#param>();
+        });
+    }
+    for input in &sig.inputs {
+        let (attrs, ty) = match input {
+            FnArg::Receiver(receiver) if receiver.reference.is_none() => {
+                (&receiver.attrs, &*receiver.ty)
+            }
+            FnArg::Receiver(_) => continue,
+            FnArg::Typed(typed) => (&typed.attrs, &*typed.ty),
+        };
+        let cfgs = item::cfg_attrs(attrs);
+        if item::contains_impl_trait(ty) {
+            // Not nameable: checked through the argument's value, which
+            // `rebind_args` gave a plain name.
+            if let FnArg::Typed(typed) = input {
+                if let Pat::Ident(ident) = &*typed.pat {
+                    if ident.by_ref.is_none() && ident.subpat.is_none() {
+                        let span = impl_trait_span(ty);
+                        let name = Ident::new(
+                            &ident.ident.to_string(),
+                            ident.ident.span().located_at(span),
+                        );
+                        let private = respan_shallow(private.clone(), span);
+                        asserts.extend(quote_spanned! {span=>
+                            #(#cfgs)*
+                            #private::offloaded_argument_must_be_send_and_static(#private::type_of(&#name));
+                        });
+                    }
+                }
+            }
+            continue;
+        }
+        if mentions(ty, &type_params) {
+            continue; // Checked at the parameter: one error for one mistake.
+        }
+        let span = ty.span();
+        let private = respan_shallow(private.clone(), span);
+        asserts.extend(quote_spanned! {span=>
+            #(#cfgs)*
+            #private::offloaded_arguments_must_be_send_and_static::<#ty>();
+        });
+    }
+    asserts
+}
+
+/// `T` in `<Item = T>`.
+fn item_type(args: &syn::PathArguments) -> Option<&Type> {
+    let syn::PathArguments::AngleBracketed(args) = args else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::AssocType(assoc) if assoc.ident == "Item" => Some(&assoc.ty),
+        _ => None,
+    })
+}
+
+/// Where an `impl Trait` inside a type starts.
+fn impl_trait_span(ty: &Type) -> Span {
+    struct Finder(Option<Span>);
+    impl Visit<'_> for Finder {
+        fn visit_type_impl_trait(&mut self, it: &syn::TypeImplTrait) {
+            if self.0.is_none() {
+                self.0 = Some(it.impl_token.span);
+            }
+        }
+    }
+    let mut finder = Finder(None);
+    finder.visit_type(ty);
+    finder.0.unwrap_or_else(|| ty.span())
+}
+
+/// Whether `ty` names one of `params`.
+fn mentions(ty: &Type, params: &[&Ident]) -> bool {
+    struct Finder<'a> {
+        params: &'a [&'a Ident],
+        found: bool,
+    }
+    impl Visit<'_> for Finder<'_> {
+        fn visit_path(&mut self, path: &Path) {
+            if path
+                .segments
+                .first()
+                .is_some_and(|s| self.params.contains(&&s.ident))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_path(self, path);
+        }
+    }
+    let mut finder = Finder {
+        params,
+        found: false,
+    };
+    finder.visit_type(ty);
+    finder.found
+}
+
+fn respan_shallow(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(span);
+            t
+        })
+        .collect()
+}

@@ -1,0 +1,96 @@
+//! A running body can ask whether its caller is still there.
+
+mod deadline;
+
+use std::time::{Duration, Instant};
+
+use bridge_runtime::{Cancelled, CpuPool, IoPool, offload};
+
+static SCAN: IoPool = IoPool::new("scan", 1);
+
+/// Scans for 10 s, asking every millisecond whether to go on.
+#[offload(io, pool = SCAN)]
+fn scan() -> Result<u64, Cancelled> {
+    let start = Instant::now();
+    let mut rows = 0;
+    while start.elapsed() < Duration::from_secs(10) {
+        bridge_runtime::checkpoint()?;
+        rows += 1;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Ok(rows)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_asks_frees_its_slot_soon_after_a_timeout() {
+    let abandoned_before = SCAN.stats().abandoned;
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), scan())
+            .await
+            .is_err()
+    );
+    let gave_up = Instant::now();
+    // The pool has one slot: the next call runs once the scan stopped.
+    assert_eq!(SCAN.run(|| 7).await, 7);
+    let freed = gave_up.elapsed();
+    assert!(freed < Duration::from_millis(100), "{freed:?}");
+    let stats = SCAN.stats();
+    assert_eq!(stats.abandoned, abandoned_before + 1, "{stats:?}");
+    assert_eq!((stats.running, stats.queued), (0, 0), "{stats:?}");
+}
+
+#[tokio::test]
+async fn cancelled_is_false_while_the_caller_waits_and_outside_bodies() {
+    assert!(!bridge_runtime::cancelled());
+    assert_eq!(bridge_runtime::checkpoint(), Ok(()));
+    let asked = bridge_runtime::io(bridge_runtime::cancelled).await;
+    assert!(!asked);
+    let asked = bridge_runtime::cpu(bridge_runtime::cancelled).await;
+    assert!(!asked);
+    assert!(!bridge_runtime::cancelled());
+}
+
+static HASH: CpuPool = CpuPool::new("hash", 1);
+
+#[test]
+fn a_cpu_body_sees_its_caller_leave() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    futures::executor::block_on(async {
+        let call = HASH.run(move || {
+            let _ = started_tx.send(());
+            let start = Instant::now();
+            while !bridge_runtime::cancelled() && start.elapsed() < Duration::from_secs(5) {
+                std::hint::spin_loop();
+            }
+            let _ = tx.send(start.elapsed());
+        });
+        let mut call = Box::pin(call);
+        assert!(futures::poll!(call.as_mut()).is_pending());
+        started_rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("started");
+        drop(call);
+    });
+    let ran = rx.recv_timeout(Duration::from_secs(6)).expect("body ended");
+    assert!(ran < Duration::from_secs(4), "{ran:?}");
+    assert!(
+        deadline::deadline("next", || futures::executor::block_on(HASH.run(|| true))),
+        "the pool runs the next call"
+    );
+}
+
+#[test]
+fn cancelled_converts_into_io_and_boxed_errors() {
+    fn boxed() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        Err(Cancelled)?
+    }
+    fn io() -> std::io::Result<()> {
+        Err(Cancelled)?
+    }
+    assert_eq!(
+        io().expect_err("cancelled").kind(),
+        std::io::ErrorKind::Interrupted
+    );
+    assert!(boxed().expect_err("cancelled").is::<Cancelled>());
+}

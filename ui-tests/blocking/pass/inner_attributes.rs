@@ -1,0 +1,24 @@
+// Inner attributes at the top of the body apply as they would to the fn.
+#![deny(warnings)]
+
+use bridge_runtime::blocking;
+
+#[blocking]
+async fn answer() -> u32 {
+    #![allow(unused_variables)]
+    let unused = 1;
+    42
+}
+
+#[blocking(keep = answer_async)]
+async fn answer_kept() -> u32 {
+    #![allow(unused_variables)]
+    let unused = 1;
+    42
+}
+
+fn main() {
+    assert_eq!(answer(), 42);
+    assert_eq!(answer_kept(), 42);
+    assert_eq!(bridge_runtime::block_on(answer_async()), 42);
+}
