@@ -9,6 +9,10 @@
 //! CPU time is read from Linux's `/proc/self/task/*/schedstat` (nanoseconds
 //! on CPU, per thread, summed), so the example needs Linux. The contract is
 //! at most 1% of one CPU at the default threshold.
+//!
+//! Then, with the default `tracing` feature, what `Watchdog::layer` adds to a
+//! `tracing` subscriber: the time to create a span with one field, and to
+//! enter and exit one, on a registry with and without the layer.
 
 use std::error::Error;
 use std::time::{Duration, Instant};
@@ -107,5 +111,86 @@ fn main() -> Result<(), Box<dyn Error>> {
             println!("{name:<26} {label:<18} {:>8.3}% {cost:>14}", share * 100.0);
         }
     }
+
+    #[cfg(feature = "tracing")]
+    layer::measure(&runtimes[0].1);
     Ok(())
+}
+
+/// What `Watchdog::layer` costs; it needs the `tracing` feature.
+#[cfg(feature = "tracing")]
+mod layer {
+    use std::time::Instant;
+
+    use bridge_runtime::Watchdog;
+    use tokio::runtime::Runtime;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    pub(super) fn measure(runtime: &Runtime) {
+        println!("\nWhat `Watchdog::layer` adds to a registry, per span (best of 5 runs)\n");
+        println!(
+            "{:<28} {:>14} {:>14} {:>10}",
+            "", "registry", "+ the layer", "added"
+        );
+        let bare = || tracing_subscriber::registry();
+        let with_layer = || tracing_subscriber::registry().with(Watchdog::layer());
+        let creation = (
+            per_span(runtime, bare(), create_span),
+            per_span(runtime, with_layer(), create_span),
+        );
+        let entering = (
+            per_span(runtime, bare(), enter_span),
+            per_span(runtime, with_layer(), enter_span),
+        );
+        for (label, (without, with)) in [
+            ("create a span with 1 field", creation),
+            ("enter and exit a span", entering),
+        ] {
+            println!(
+                "{label:<28} {:>11.0} ns {:>11.0} ns {:>7.0} ns",
+                without,
+                with,
+                with - without
+            );
+        }
+    }
+
+    /// Spans per run of the layer measurements.
+    const SPANS: u32 = 200_000;
+
+    /// Creates (and drops) `SPANS` spans with one field.
+    fn create_span() {
+        for n in 0..SPANS {
+            let span = tracing::info_span!("request", n);
+            std::hint::black_box(&span);
+        }
+    }
+
+    /// Enters and exits one span `SPANS` times.
+    fn enter_span() {
+        let span = tracing::info_span!("request", n = 1);
+        for _ in 0..SPANS {
+            span.in_scope(|| std::hint::black_box(()));
+        }
+    }
+
+    /// The best time per span of 5 runs of `work` under `subscriber`, on a
+    /// thread of `runtime` (where the layer asks tokio which worker it is).
+    fn per_span<S>(runtime: &Runtime, subscriber: S, work: fn()) -> f64
+    where
+        S: tracing::Subscriber + Send + Sync + 'static,
+    {
+        let dispatch = tracing::Dispatch::new(subscriber);
+        runtime.block_on(async {
+            tracing::dispatcher::with_default(&dispatch, || {
+                (0..5)
+                    .map(|_| {
+                        let started = Instant::now();
+                        work();
+                        started.elapsed().as_nanos() as f64 / f64::from(SPANS)
+                    })
+                    .fold(f64::INFINITY, f64::min)
+            })
+        })
+    }
 }

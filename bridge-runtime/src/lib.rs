@@ -613,7 +613,8 @@ pub mod __private {
     }
 }
 
-/// The README's examples, compiled as doctests so they stay true.
-#[cfg(doctest)]
+/// The README's examples, compiled as doctests so they stay true; with the
+/// default features, which they use.
+#[cfg(all(doctest, feature = "tracing"))]
 #[doc = include_str!("../../README.md")]
 mod readme {}
