@@ -265,7 +265,11 @@ fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
 /// a nested fn with the parameters as the user bounded them checks them,
 /// each at the parameter: one error for one missing bound, however many
 /// arguments and results mention it.
-fn type_param_check(generated: &mut Signature, original: &Signature, private: &TokenStream) -> TokenStream {
+fn type_param_check(
+    generated: &mut Signature,
+    original: &Signature,
+    private: &TokenStream,
+) -> TokenStream {
     let statics = super::check::static_lifetimes(original);
     let params: Vec<&syn::TypeParam> = original.generics.type_params().collect();
     if params.is_empty() {
