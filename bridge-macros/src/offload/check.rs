@@ -377,7 +377,9 @@ fn check_recursion(sig: &Signature, options: &Options, body: &syn::Block, errors
         // The way the call is written (`name`, `Self::name`, `self.name`),
         // with the kept name in place of the fn's.
         let written = tokens(&call);
-        let message = match &options.keep {
+        // A `keep` that is the fn's own name is an error of its own.
+        let keep = options.keep.as_ref().filter(|keep| keep.name != *name);
+        let message = match keep {
             Some(keep) => format!(
                 "`{name}` calls itself, but `#[offload]` makes `{name}` an `async fn`, so this call would return a future instead of recursing: call the blocking original here, `{}`",
                 written.replacen(&name.to_string(), &keep.name.to_string(), 1)

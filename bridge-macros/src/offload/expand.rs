@@ -275,12 +275,34 @@ fn type_param_check(
     if params.is_empty() {
         return TokenStream::new();
     }
-    let where_clause = generated.generics.make_where_clause();
+    // Next to the user's own bounds of each parameter, inline or in the
+    // `where` clause, so lints about bounds in two places stay quiet.
     for param in &params {
         let name = &param.ident;
-        where_clause
-            .predicates
-            .push(syn::parse_quote!(#name: ::core::marker::Send + 'static));
+        let in_where = original.generics.where_clause.as_ref().is_some_and(|clause| {
+            clause.predicates.iter().any(|p| {
+                matches!(p, syn::WherePredicate::Type(p) if matches!(&p.bounded_ty, Type::Path(t) if t.qself.is_none() && t.path.is_ident(name)))
+            })
+        });
+        if in_where {
+            generated
+                .generics
+                .make_where_clause()
+                .predicates
+                .push(syn::parse_quote!(#name: ::core::marker::Send + 'static));
+        } else if let Some(generated_param) = generated
+            .generics
+            .type_params_mut()
+            .find(|p| p.ident == *name)
+        {
+            if generated_param.colon_token.is_none() {
+                generated_param.colon_token = Some(Token![:](name.span()));
+            }
+            generated_param
+                .bounds
+                .push(syn::parse_quote!(::core::marker::Send));
+            generated_param.bounds.push(syn::parse_quote!('static));
+        }
     }
     let mut declared = Vec::new();
     let mut asserts = TokenStream::new();
@@ -332,7 +354,7 @@ fn portable_bounds(
                 if t.lifetimes.is_none()
                     && matches!(t.modifier, syn::TraitBoundModifier::None)
                     && t.path.segments.iter().all(|s| s.arguments.is_none())
-                    && !t.path.segments.first().is_some_and(|s| s.ident == "Self") =>
+                    && t.path.segments.first().is_none_or(|s| s.ident != "Self") =>
             {
                 Some(t.to_token_stream())
             }
