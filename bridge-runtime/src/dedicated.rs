@@ -26,7 +26,7 @@ use std::time::Instant;
 
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
-use crate::cancel::{Caller, with_caller};
+use crate::cancel::{Leaving, with_caller};
 use crate::stats::{Counters, PoolStats};
 
 type Payload = Box<dyn Any + Send>;
@@ -300,7 +300,7 @@ impl<T: 'static> Dedicated<T> {
                 },
                 None => None,
             };
-            let outcome = queue(&calls, &shared, f, waiting, room);
+            let (outcome, _leaving) = queue(&calls, &shared, f, waiting, room);
             drop(calls); // a queued call keeps no handle alive
             shared.finish(outcome.recv_async().await.ok())
         }
@@ -335,7 +335,7 @@ impl<T: 'static> Dedicated<T> {
             let wait = tokio::task::unconstrained(shared.room_in(rooms));
             wait_here(wait).unwrap_or_else(|_| unreachable_closed_semaphore())
         });
-        let outcome = queue(&self.calls, shared, f, waiting, room);
+        let (outcome, _leaving) = queue(&self.calls, shared, f, waiting, room);
         shared.finish(outcome.recv().ok())
     }
 
@@ -427,13 +427,16 @@ fn queue<T, F, R>(
     f: F,
     waiting: Waiting,
     room: Option<OwnedSemaphorePermit>,
-) -> flume::Receiver<Outcome<R>>
+) -> (flume::Receiver<Outcome<R>>, Leaving)
 where
     F: FnOnce(&mut T) -> R + Send + 'static,
     R: Send + 'static,
 {
     let (reply, outcome) = flume::bounded(1);
-    let reply = Arc::new(Reply(reply));
+    let reply = Reply(reply);
+    // Set when the caller stops waiting, for `cancelled()` in the call.
+    let leaving = Leaving::new();
+    let gone = leaving.flag();
     let submitted = Instant::now();
     let body: Body<T> = Box::new(move |value: &mut T, counters: &Counters| {
         if reply.0.is_disconnected() {
@@ -444,8 +447,7 @@ where
         }
         let started = Instant::now();
         counters.started();
-        let caller: Arc<dyn Caller> = reply.clone();
-        let result = with_caller(caller, None, || catch_unwind(AssertUnwindSafe(|| f(value))));
+        let result = with_caller(&gone, None, || catch_unwind(AssertUnwindSafe(|| f(value))));
         counters.finished(result.is_err());
         if let Err(unsent) = reply.0.send(result) {
             // The caller left while the call ran: its result is dropped here.
@@ -477,18 +479,12 @@ where
         let _ = calls.send(Message::Call(call));
         drop(state);
     }
-    outcome
+    (outcome, leaving)
 }
 
 /// The reply channel of a call, which also tells the closure whether its
 /// caller still waits.
 struct Reply<R>(flume::Sender<Outcome<R>>);
-
-impl<R: Send> Caller for Reply<R> {
-    fn gone(&self) -> bool {
-        self.0.is_disconnected()
-    }
-}
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -43,12 +43,6 @@ enum Slot<R> {
     Closed,
 }
 
-impl<R: Send> cancel::Caller for Call<R> {
-    fn gone(&self) -> bool {
-        self.gone.load(Ordering::Relaxed)
-    }
-}
-
 impl<R> Call<R> {
     fn lock(&self) -> std::sync::MutexGuard<'_, Slot<R>> {
         // A poisoned lock only means a waker panicked while it was held;
@@ -118,7 +112,14 @@ where
             #[cfg(feature = "tracing")]
             context: crate::trace::Context::capture(),
         };
-        (job, Completion { call, what })
+        (
+            job,
+            Completion {
+                call,
+                what,
+                done: false,
+            },
+        )
     }
 
     /// Holds a slot of a sized pool until the body has finished.
@@ -139,12 +140,11 @@ where
         }
         let started = self.submitted_at.map(|_| Instant::now());
         self.counters.started();
-        let caller: Arc<dyn cancel::Caller> = self.call.clone();
         #[cfg(feature = "tracing")]
         let context = std::mem::take(&mut self.context);
-        let counters = self.counters;
+        let (counters, gone) = (self.counters, &self.call.gone);
         let outcome = catch_unwind(AssertUnwindSafe(move || {
-            cancel::with_caller(caller, counters, || {
+            cancel::with_caller(gone, Some(counters), || {
                 #[cfg(feature = "tracing")]
                 return context.in_scope(body);
                 #[cfg(not(feature = "tracing"))]
@@ -152,6 +152,13 @@ where
             })
         }));
         self.counters.finished(outcome.is_err());
+        // With timing on, the times are in before the caller sees the
+        // result, so a snapshot taken after it returned includes them.
+        if let (Some(submitted), Some(started)) = (self.submitted_at, started) {
+            let ended = Instant::now();
+            self.counters
+                .timed(started - submitted, ended.duration_since(started));
+        }
         // Counted before the slot is freed, so a snapshot taken after the
         // next call ran sees it.
         let left = self.call.gone.load(Ordering::Relaxed);
@@ -167,13 +174,6 @@ where
                 self.counters.abandoned();
             }
             drop_guarded(unsent);
-        }
-        // Read after the result is on its way, so the clock is not on the
-        // caller's critical path; the run time includes handing it back.
-        if let (Some(submitted), Some(started)) = (self.submitted_at, started) {
-            let ended = Instant::now();
-            self.counters
-                .timed(started - submitted, ended.duration_since(started));
         }
     }
 }
@@ -205,6 +205,8 @@ impl<F, R> Drop for Job<F, R> {
 pub(crate) struct Completion<R> {
     call: Arc<Call<R>>,
     what: &'static str,
+    /// The outcome was taken: nothing is left to tell the job or drop.
+    done: bool,
 }
 
 impl<R> Completion<R> {
@@ -221,10 +223,18 @@ impl<R> Completion<R> {
                 Poll::Pending
             }
             Slot::Ready(_) => match std::mem::replace(&mut *slot, Slot::Closed) {
-                Slot::Ready(outcome) => Poll::Ready(Some(outcome)),
+                Slot::Ready(outcome) => {
+                    drop(slot);
+                    self.done = true;
+                    Poll::Ready(Some(outcome))
+                }
                 _ => unreachable!("matched Ready above"),
             },
-            Slot::Closed => Poll::Ready(None),
+            Slot::Closed => {
+                drop(slot);
+                self.done = true;
+                Poll::Ready(None)
+            }
         }
     }
 
@@ -236,6 +246,9 @@ impl<R> Completion<R> {
 
 impl<R> Drop for Completion<R> {
     fn drop(&mut self) {
+        if self.done {
+            return;
+        }
         let mut slot = self.call.lock();
         if matches!(*slot, Slot::Waiting(_)) {
             self.call.gone.store(true, Ordering::Relaxed);

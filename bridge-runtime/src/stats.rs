@@ -19,9 +19,8 @@ use std::time::Duration;
 /// thread (a `#[blocking]` call in a body on a rayon pool, whose thread
 /// meanwhile runs other calls) counts as queued while it waits.
 ///
-/// The counts of a call are updated before its result reaches the caller;
-/// its two times are added just after, so as not to delay the result, and
-/// may lag a snapshot taken at that very moment.
+/// A call's counts (and, on a pool that measures times, its two times) are
+/// updated before its result reaches the caller.
 ///
 /// # Examples
 ///
@@ -62,9 +61,7 @@ pub struct PoolStats {
     /// body. Measured only while the pool measures times (see
     /// [`IoPool::set_timing`](crate::IoPool::set_timing)); zero otherwise.
     pub queue_wait: Duration,
-    /// Total time bodies spent running, each counted until its result was
-    /// handed back to the caller (which adds a few microseconds per call).
-    /// Measured only while the pool measures times; zero otherwise.
+    /// Total time bodies spent running. Measured only while the pool measures times; zero otherwise.
     pub run_time: Duration,
 }
 
