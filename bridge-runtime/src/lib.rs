@@ -333,6 +333,18 @@ pub use bridge_macros::blocking;
 /// fields, nor `use` declarations outside the item; and a blocking call
 /// hidden in a sync helper called from async code is that helper's business.
 pub use bridge_macros::nonblocking;
+
+/// Checks every async body of the package (placeholder docs).
+pub use bridge_macros::nonblocking_crate;
+
+/// Lets a fn through (placeholder docs).
+pub use bridge_macros::allow_blocking;
+
+/// Runs `f` (placeholder docs).
+#[inline]
+pub fn allow_blocking<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
 pub use dedicated::Dedicated;
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};

@@ -1,0 +1,300 @@
+//! The source around a macro's input. Since Rust 1.88 a proc macro can ask
+//! which file a token comes from (`proc_macro::Span::local_file`) and where
+//! in it; the checker reads that file, parses it outside the compiler (with
+//! proc-macro2's own implementation, which knows lines and columns), builds
+//! the model of its modules, items and `use` declarations, and finds the
+//! module, blocks and `impl` around the input.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use proc_macro2::{LineColumn, Span};
+use syn::Item;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+use super::resolve::{ModId, NoFiles, Place, Scope, Target, World};
+
+/// The code in view around a macro's input, and the input's place in it.
+#[derive(Debug)]
+pub(super) struct View {
+    pub(super) world: World,
+    /// The module the input sits in.
+    pub(super) module: ModId,
+    /// The blocks around the input inside that module, outermost first.
+    pub(super) blocks: Vec<Scope>,
+    /// What `Self` is there.
+    pub(super) self_ty: Target,
+    /// The module of the input itself, when it is an inline `mod`.
+    pub(super) item_module: Option<ModId>,
+    /// A module of unknown content, for code whose place is not known.
+    pub(super) unknown_module: ModId,
+}
+
+/// What the input is, to check that its file has it where its tokens say.
+pub(super) enum Anchor {
+    /// An item of this name (a fn's, a mod's, an impl's type's).
+    Item(String),
+    /// The body of a fn, starting at the input's first token.
+    Body,
+}
+
+impl View {
+    /// The view of an input whose first token is `first`: its file, when
+    /// that can be read and has the input where its tokens say; else the
+    /// input alone, in a module of unknown content.
+    pub(super) fn around(first: Span, anchor: &Anchor, input: &[Item]) -> View {
+        View::of_file(first, anchor).unwrap_or_else(|| View::of_items(input))
+    }
+
+    /// The input alone: what is outside it is unknown.
+    pub(super) fn of_items(items: &[Item]) -> View {
+        let mut world = World::default();
+        let module = world.add_detached_module(false);
+        world.collect(module, items, &mut Vec::new(), &mut NoFiles);
+        world.finish();
+        let unknown_module = world.add_detached_module(false);
+        View {
+            world,
+            module,
+            blocks: Vec::new(),
+            self_ty: Target::Unknown,
+            item_module: None,
+            unknown_module,
+        }
+    }
+
+    fn of_file(first: Span, anchor: &Anchor) -> Option<View> {
+        let file = first.local_file()?;
+        let pos = first.start();
+        if pos.line == 0 {
+            return None;
+        }
+        let text = std::fs::read_to_string(&file).ok()?;
+        let is_root = is_crate_root(&file);
+        outside_compiler(|| {
+            let parsed = syn::parse_file(&text).ok()?;
+            let mut world = World::default();
+            let root = if is_root {
+                world.add_module(None, true)
+            } else {
+                world.add_detached_module(true)
+            };
+            world.collect(root, &parsed.items, &mut Vec::new(), &mut NoFiles);
+            world.finish();
+            let unknown_module = world.add_detached_module(false);
+            let mut finder = Finder {
+                world: &world,
+                pos,
+                module: root,
+                unknown: unknown_module,
+                blocks: Vec::new(),
+                self_ty: Target::Unknown,
+                item_module: None,
+                counts: HashMap::new(),
+                found: None,
+            };
+            for item in &parsed.items {
+                finder.visit_item(item);
+            }
+            let (name, body) = finder.found.take()?;
+            let matches = match anchor {
+                Anchor::Item(expected) => *expected == name,
+                Anchor::Body => body == Some(pos),
+            };
+            if !matches {
+                return None;
+            }
+            let (module, blocks, self_ty, item_module) =
+                (finder.module, finder.blocks, finder.self_ty, finder.item_module);
+            Some(View {
+                world,
+                module,
+                blocks,
+                self_ty,
+                item_module,
+                unknown_module,
+            })
+        })
+    }
+}
+
+/// Runs `f` with proc-macro2's own implementation of tokens, which knows the
+/// line and column of what it parses; everything `f` parses must be dropped
+/// by its return. Outside a compiler that implementation is the only one.
+pub(super) fn outside_compiler<R>(f: impl FnOnce() -> R) -> R {
+    if !proc_macro::is_available() {
+        return f();
+    }
+    struct Back;
+    impl Drop for Back {
+        fn drop(&mut self) {
+            // The positions of the parsed text are no longer needed.
+            proc_macro2::extra::invalidate_current_thread_spans();
+            proc_macro2::fallback::unforce();
+        }
+    }
+    proc_macro2::fallback::force();
+    let _back = Back;
+    f()
+}
+
+/// Is `file` the root of the crate being compiled (so that `crate::` paths
+/// start at its top)? It is if it is the source file rustc was given, or
+/// the package's `src/lib.rs` or `src/main.rs`.
+fn is_crate_root(file: &Path) -> bool {
+    let Ok(file) = file.canonicalize() else {
+        return false;
+    };
+    let same = |candidate: &Path| candidate.canonicalize().is_ok_and(|c| c == file);
+    std::env::args_os().skip(1).any(|arg| {
+        let arg = Path::new(&arg);
+        arg.extension().is_some_and(|e| e == "rs") && same(arg)
+    }) || std::env::var_os("CARGO_MANIFEST_DIR").is_some_and(|dir| {
+        ["src/lib.rs", "src/main.rs"]
+            .iter()
+            .any(|root| same(&Path::new(&dir).join(root)))
+    })
+}
+
+/// A name for an item, to match the input with its place in the file.
+pub(super) fn item_name(item: &Item) -> String {
+    match item {
+        Item::Fn(f) => f.sig.ident.to_string(),
+        Item::Mod(m) => m.ident.to_string(),
+        Item::Trait(t) => t.ident.to_string(),
+        Item::Impl(i) => match &*i.self_ty {
+            syn::Type::Path(path) => path
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        },
+        Item::Struct(s) => s.ident.to_string(),
+        Item::Enum(e) => e.ident.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Walks down the modules, `impl`s and blocks that hold a position.
+struct Finder<'w> {
+    world: &'w World,
+    pos: LineColumn,
+    module: ModId,
+    unknown: ModId,
+    blocks: Vec<Scope>,
+    self_ty: Target,
+    item_module: Option<ModId>,
+    counts: HashMap<(ModId, String), usize>,
+    /// The innermost item holding the position: its name, and where its
+    /// body starts (for a fn).
+    found: Option<(String, Option<LineColumn>)>,
+}
+
+impl Finder<'_> {
+    fn holds(&self, span: Span) -> bool {
+        span.start() <= self.pos && self.pos <= span.end()
+    }
+
+    /// Strictly inside a pair of braces.
+    fn inside(&self, braces: &syn::token::Brace) -> bool {
+        braces.span.open().start() < self.pos && self.pos < braces.span.close().end()
+    }
+
+    fn fn_body(&mut self, name: String, block: &syn::Block) {
+        self.found = Some((name, Some(block.brace_token.span.open().start())));
+        if self.inside(&block.brace_token) {
+            self.visit_block(block);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Finder<'_> {
+    fn visit_item(&mut self, item: &'ast Item) {
+        let holds = self.holds(item.span());
+        match item {
+            Item::Mod(m) => {
+                let child = if self.blocks.is_empty() {
+                    let count = self
+                        .counts
+                        .entry((self.module, m.ident.to_string()))
+                        .or_default();
+                    *count += 1;
+                    let nth = *count - 1;
+                    self.world
+                        .child_module(self.module, &m.ident.to_string(), nth)
+                } else {
+                    None
+                }
+                .unwrap_or(self.unknown);
+                if !holds {
+                    return;
+                }
+                match &m.content {
+                    Some((brace, items)) if self.inside(brace) => {
+                        self.module = child;
+                        self.blocks.clear();
+                        self.self_ty = Target::Unknown;
+                        for item in items {
+                            self.visit_item(item);
+                        }
+                    }
+                    _ => {
+                        self.found = Some((m.ident.to_string(), None));
+                        self.item_module = Some(child);
+                    }
+                }
+            }
+            _ if !holds => {}
+            Item::Fn(f) => self.fn_body(f.sig.ident.to_string(), &f.block),
+            Item::Impl(imp) => {
+                self.found = Some((item_name(item), None));
+                if self.inside(&imp.brace_token) {
+                    let place = Place {
+                        module: self.module,
+                        blocks: &self.blocks,
+                        self_ty: &Target::Unknown,
+                    };
+                    self.self_ty = self.world.impl_target(place, &imp.self_ty);
+                    for inner in &imp.items {
+                        if let syn::ImplItem::Fn(f) = inner
+                            && self.holds(inner.span())
+                        {
+                            self.fn_body(f.sig.ident.to_string(), &f.block);
+                        }
+                    }
+                }
+            }
+            Item::Trait(t) => {
+                self.found = Some((t.ident.to_string(), None));
+                if self.inside(&t.brace_token) {
+                    self.self_ty = Target::Unknown;
+                    for inner in &t.items {
+                        if let syn::TraitItem::Fn(f) = inner
+                            && let Some(block) = &f.default
+                            && self.holds(inner.span())
+                        {
+                            self.fn_body(f.sig.ident.to_string(), block);
+                        }
+                    }
+                }
+            }
+            other => {
+                self.found = Some((item_name(other), None));
+                syn::visit::visit_item(self, other);
+            }
+        }
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        if !self.inside(&block.brace_token) {
+            return;
+        }
+        self.blocks.push(Scope::of_block(&block.stmts));
+        for stmt in &block.stmts {
+            syn::visit::visit_stmt(self, stmt);
+        }
+    }
+}
