@@ -77,6 +77,17 @@ pub(super) fn expr_attrs(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
     })
 }
 
+/// The operand of `expr` that holds the attributes written before it:
+/// the leftmost one of an assignment, a binary operation or a cast.
+pub(super) fn leftmost(expr: &mut Expr) -> &mut Expr {
+    match expr {
+        Expr::Assign(e) => leftmost(&mut e.left),
+        Expr::Binary(e) => leftmost(&mut e.left),
+        Expr::Cast(e) => leftmost(&mut e.expr),
+        other => other,
+    }
+}
+
 /// The attributes of an item that can carry the marker: one that holds code.
 pub(super) fn item_attrs(item: &mut Item) -> Option<&mut Vec<Attribute>> {
     Some(match item {

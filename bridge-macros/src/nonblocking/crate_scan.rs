@@ -26,6 +26,12 @@ pub(crate) fn nonblocking_crate(input: TokenStream) -> TokenStream {
     let Some(dir) = package_dir(input, &mut errors) else {
         return errors.to_compile_errors();
     };
+    // Absolute, for `include_bytes!` (which reads relative to this file).
+    let dir = match std::env::current_dir() {
+        Ok(cwd) => cwd.join(dir),
+        Err(_) => dir,
+    };
+    let dir = dir.canonicalize().unwrap_or(dir);
     let report = source::outside_compiler(|| scan(&dir));
     let files = report.files.iter().map(|path| path.display().to_string());
     for line in report.problems.iter().chain(&report.findings) {
@@ -95,9 +101,11 @@ pub(super) fn scan(dir: &Path) -> Report {
     };
     let src = dir.join("src");
     if !src.is_dir() {
-        files
-            .problems
-            .push(format!("found no `src/` folder in `{}`", dir.display()));
+        let shown = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        files.problems.push(format!(
+            "found no `src/` folder in `{}`: give the folder of a package",
+            shown.display()
+        ));
         return Report {
             problems: files.problems,
             ..Report::default()

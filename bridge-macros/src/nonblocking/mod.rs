@@ -105,8 +105,8 @@ pub(crate) fn nonblocking(args: TokenStream, item: TokenStream) -> TokenStream {
     for error in checker.findings {
         errors.push(error);
     }
-    for span in checker.misplaced {
-        errors.span(span, allow::WHERE);
+    for error in checker.misplaced {
+        errors.push(error);
     }
     errors.with_item(parsed.into_token_stream())
 }
@@ -122,8 +122,8 @@ pub(crate) fn check_async_body(block: &mut syn::Block, errors: &mut Errors) {
     for error in checker.findings {
         errors.push(error);
     }
-    for span in checker.misplaced {
-        errors.span(span, allow::WHERE);
+    for error in checker.misplaced {
+        errors.push(error);
     }
 }
 

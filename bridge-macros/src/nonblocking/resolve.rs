@@ -11,6 +11,7 @@
 //! Everything here is plain data, without spans, so that a model built from
 //! files parsed outside the compiler can serve a macro's own input.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use syn::{Attribute, Item, UseTree};
@@ -341,6 +342,9 @@ pub(super) struct World {
     /// Other crates in view, by name (a package's library, for its binaries).
     pub(super) crates: HashMap<String, ModId>,
     pending: Vec<PendingImpl>,
+    /// The glob lookups under way (globs, name): a glob path that needs
+    /// the same lookup again is a cycle, not a deeper search.
+    globbing: RefCell<Vec<(usize, String)>>,
 }
 
 /// What a path means.
@@ -689,9 +693,29 @@ impl World {
     }
 
     fn from_globs(&self, place: Place<'_>, globs: &[Written], name: &str, depth: usize) -> Globbed {
+        if globs.is_empty() {
+            return Globbed::Absent;
+        }
         if depth > MAX_DEPTH {
             return Globbed::Unsure;
         }
+        let key = (globs.as_ptr() as usize, name.to_owned());
+        if self.globbing.borrow().contains(&key) {
+            return Globbed::Absent;
+        }
+        self.globbing.borrow_mut().push(key);
+        let result = self.from_globs_uncached(place, globs, name, depth);
+        self.globbing.borrow_mut().pop();
+        result
+    }
+
+    fn from_globs_uncached(
+        &self,
+        place: Place<'_>,
+        globs: &[Written],
+        name: &str,
+        depth: usize,
+    ) -> Globbed {
         let mut found: Option<Target> = None;
         let mut unsure = false;
         for glob in globs {

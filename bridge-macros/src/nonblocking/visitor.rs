@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
@@ -55,7 +55,7 @@ pub(super) struct Checker<'w> {
     stripped: usize,
     pub(super) findings: Vec<syn::Error>,
     /// Markers where they cannot go.
-    pub(super) misplaced: Vec<Span>,
+    pub(super) misplaced: Vec<syn::Error>,
 }
 
 impl<'w> Checker<'w> {
@@ -291,7 +291,10 @@ impl<'w> Checker<'w> {
 
     /// Visits `expr`, knowing whether it is directly `.await`ed.
     fn check_expr(&mut self, expr: &mut Expr, awaited: bool) {
-        if let Some(attrs) = allow::expr_attrs(expr)
+        // `#[allow_blocking] total += f();`: the marker of a statement sits
+        // on its leftmost operand, as syn and rustc parse it, and covers
+        // the whole of it.
+        if let Some(attrs) = allow::expr_attrs(allow::leftmost(expr))
             && self.strip(attrs)
         {
             self.allowed += 1;
@@ -751,7 +754,8 @@ impl VisitMut for Checker<'_> {
         // Every place that honours the marker removes it before getting
         // here: one that is still there cannot go where it is.
         if allow::is_allow(attr) {
-            self.misplaced.push(first_span(&*attr));
+            self.misplaced
+                .push(syn::Error::new_spanned(&*attr, allow::WHERE));
             attr.meta = syn::parse_quote!(cfg(all()));
         }
     }
@@ -763,12 +767,4 @@ fn pat_name(pat: &Pat) -> Option<String> {
         Pat::Type(typed) => pat_name(&typed.pat),
         _ => None,
     }
-}
-
-fn first_span<T: ToTokens>(tokens: &T) -> Span {
-    tokens
-        .to_token_stream()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |t| t.span())
 }
