@@ -163,6 +163,12 @@ async fn allow_blocking_forms_compile_and_run() {
     assert_eq!(warm.load().await + warm.reload().await + warm.quick().await, 9);
     assert_eq!(allow_forms::plain_fn().await, 5);
     assert_eq!(allow_forms::Plain.method().await, 6);
+    let sync = tokio::task::spawn_blocking(|| {
+        allow_forms::service::sync_start_up()
+            + allow_forms::plain_blocking_first()
+            + allow_forms::plain_blocking_second()
+    });
+    assert_eq!(sync.await.expect("ran"), 24);
 }
 
 /// What the checker cannot see, by design: it reads syntax, not types. A

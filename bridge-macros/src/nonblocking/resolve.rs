@@ -80,8 +80,9 @@ impl Ty {
 /// Why calling a fn of the code in view blocks.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Blocker {
-    /// A `#[blocking]` fn: it blocks until its future is done.
-    Blocking,
+    /// A `#[blocking]` fn: it blocks until its future is done. `kept`
+    /// names its async original, when `keep = NAME` keeps one.
+    Blocking { kept: Option<String> },
     /// The sync original that `#[offload(.., keep = NAME)]` keeps; the fn
     /// named `offloaded` is its async version.
     Kept { offloaded: String },
@@ -250,40 +251,43 @@ pub(super) fn is_cfg_test(attrs: &[Attribute]) -> bool {
 }
 
 fn blocker(attrs: &[Attribute]) -> Option<Blocker> {
-    has_attr(attrs, "blocking").then_some(Blocker::Blocking)
+    has_attr(attrs, "blocking").then(|| Blocker::Blocking {
+        kept: attrs.iter().find_map(|attr| {
+            (attr_name(attr).as_deref() == Some("blocking"))
+                .then(|| keep_value(attr))
+                .flatten()
+        }),
+    })
+}
+
+/// `NAME` in `#[attr(.., keep = NAME)]`.
+fn keep_value(attr: &Attribute) -> Option<String> {
+    let list = attr.meta.require_list().ok()?;
+    let tokens: Vec<proc_macro2::TokenTree> = list.tokens.clone().into_iter().collect();
+    tokens.windows(3).find_map(|window| match window {
+        [
+            proc_macro2::TokenTree::Ident(key),
+            proc_macro2::TokenTree::Punct(eq),
+            proc_macro2::TokenTree::Ident(value),
+        ] if key == "keep" && eq.as_char() == '=' => Some(value.to_string()),
+        _ => None,
+    })
 }
 
 /// The name of the kept twin of `#[offload(.., keep = NAME)]` (a sync fn
 /// that blocks) or `#[blocking(keep = NAME)]` (the async original).
 fn kept_twin(attrs: &[Attribute], ident: &syn::Ident) -> Option<(String, Def)> {
-    for attr in attrs {
-        let name = attr_name(attr);
-        let blocking = match name.as_deref() {
+    attrs.iter().find_map(|attr| {
+        let blocking = match attr_name(attr).as_deref() {
             Some("offload") => true,
             Some("blocking") => false,
-            _ => continue,
+            _ => return None,
         };
-        let Ok(list) = attr.meta.require_list() else {
-            continue;
-        };
-        let tokens: Vec<proc_macro2::TokenTree> = list.tokens.clone().into_iter().collect();
-        for window in tokens.windows(3) {
-            if let [
-                proc_macro2::TokenTree::Ident(key),
-                proc_macro2::TokenTree::Punct(eq),
-                proc_macro2::TokenTree::Ident(value),
-            ] = window
-                && key == "keep"
-                && eq.as_char() == '='
-            {
-                let def = Def::Fn(blocking.then(|| Blocker::Kept {
-                    offloaded: ident.to_string(),
-                }));
-                return Some((value.to_string(), def));
-            }
-        }
-    }
-    None
+        let def = Def::Fn(blocking.then(|| Blocker::Kept {
+            offloaded: ident.to_string(),
+        }));
+        keep_value(attr).map(|twin| (twin, def))
+    })
 }
 
 /// A module: its scope, and where it sits.
@@ -889,8 +893,8 @@ mod tests {
         );
         let inner = world.child_module(world.child_module(root, "client", 0).unwrap_or(0), "inner", 0);
         let inner = inner.unwrap_or(0);
-        assert_eq!(resolve(&world, inner, "super::fetch"), Target::Fn(Some(Blocker::Blocking)));
-        assert_eq!(resolve(&world, inner, "crate::client::fetch"), Target::Fn(Some(Blocker::Blocking)));
+        assert_eq!(resolve(&world, inner, "super::fetch"), Target::Fn(Some(Blocker::Blocking { kept: None })));
+        assert_eq!(resolve(&world, inner, "crate::client::fetch"), Target::Fn(Some(Blocker::Blocking { kept: None })));
         assert_eq!(resolve(&world, inner, "super::super::client::read"), Target::Fn(None));
         assert_eq!(
             resolve(&world, inner, "self::super::read_sync"),

@@ -13,6 +13,7 @@ use syn::Item;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
+use super::allow::is_allow;
 use super::resolve::{ModId, NoFiles, Place, Scope, Target, World};
 
 /// The code in view around a macro's input, and the input's place in it.
@@ -29,6 +30,10 @@ pub(super) struct View {
     pub(super) item_module: Option<ModId>,
     /// A module of unknown content, for code whose place is not known.
     pub(super) unknown_module: ModId,
+    /// The input sits in a fn, `impl`, `trait` or `mod` marked
+    /// `#[allow_blocking]` in its file (a `#[blocking]` fn's body, whose
+    /// marker the attribute that runs first has removed).
+    pub(super) allowed: bool,
 }
 
 /// What the input is, to check that its file has it where its tokens say.
@@ -61,6 +66,7 @@ impl View {
             self_ty: Target::Unknown,
             item_module: None,
             unknown_module,
+            allowed: false,
         }
     }
 
@@ -93,6 +99,7 @@ impl View {
                 item_module: None,
                 counts: HashMap::new(),
                 found: None,
+                allowed: false,
             };
             for item in &parsed.items {
                 finder.visit_item(item);
@@ -105,6 +112,7 @@ impl View {
             if !matches {
                 return None;
             }
+            let allowed = matches!(anchor, Anchor::Body) && finder.allowed;
             let (module, blocks, self_ty, item_module) =
                 (finder.module, finder.blocks, finder.self_ty, finder.item_module);
             Some(View {
@@ -114,6 +122,7 @@ impl View {
                 self_ty,
                 item_module,
                 unknown_module,
+                allowed,
             })
         })
     }
@@ -191,6 +200,9 @@ struct Finder<'w> {
     /// The innermost item holding the position: its name, and where its
     /// body starts (for a fn).
     found: Option<(String, Option<LineColumn>)>,
+    /// A fn, `impl`, `trait` or `mod` holding the position is marked
+    /// `#[allow_blocking]`.
+    allowed: bool,
 }
 
 impl Finder<'_> {
@@ -201,6 +213,10 @@ impl Finder<'_> {
     /// Strictly inside a pair of braces.
     fn inside(&self, braces: &syn::token::Brace) -> bool {
         braces.span.open().start() < self.pos && self.pos < braces.span.close().end()
+    }
+
+    fn mark(&mut self, attrs: &[syn::Attribute]) {
+        self.allowed |= attrs.iter().any(is_allow);
     }
 
     fn fn_body(&mut self, name: String, block: &syn::Block) {
@@ -232,6 +248,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                 if !holds {
                     return;
                 }
+                self.mark(&m.attrs);
                 match &m.content {
                     Some((brace, items)) if self.inside(brace) => {
                         self.module = child;
@@ -248,8 +265,12 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                 }
             }
             _ if !holds => {}
-            Item::Fn(f) => self.fn_body(f.sig.ident.to_string(), &f.block),
+            Item::Fn(f) => {
+                self.mark(&f.attrs);
+                self.fn_body(f.sig.ident.to_string(), &f.block);
+            }
             Item::Impl(imp) => {
+                self.mark(&imp.attrs);
                 self.found = Some((item_name(item), None));
                 if self.inside(&imp.brace_token) {
                     let place = Place {
@@ -262,12 +283,14 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                         if let syn::ImplItem::Fn(f) = inner
                             && self.holds(inner.span())
                         {
+                            self.mark(&f.attrs);
                             self.fn_body(f.sig.ident.to_string(), &f.block);
                         }
                     }
                 }
             }
             Item::Trait(t) => {
+                self.mark(&t.attrs);
                 self.found = Some((t.ident.to_string(), None));
                 if self.inside(&t.brace_token) {
                     self.self_ty = Target::Unknown;
@@ -276,6 +299,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                             && let Some(block) = &f.default
                             && self.holds(inner.span())
                         {
+                            self.mark(&f.attrs);
                             self.fn_body(f.sig.ident.to_string(), block);
                         }
                     }

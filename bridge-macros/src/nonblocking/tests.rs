@@ -37,7 +37,7 @@ fn the_crate_scan_lists_every_finding_of_the_service_and_nothing_else() {
     let dir = fixture("service");
     let report = crate_scan::scan(&dir);
     assert_eq!(report.problems, Vec::<String>::new());
-    let blocking_fn = "`fetch_len` is a `#[blocking]` fn, which blocks until its future is done: you are already in async code, so `.await` its async version (`#[blocking(keep = fetch_len_async)]` keeps it)";
+    let blocking_fn = "`fetch_len` is a `#[blocking]` fn, which blocks until its future is done: you are already in async code, so `.await` its async version, `fetch_len_async(..)`";
     let expected = [
         format!("src/bin/worker.rs:6:15: {blocking_fn}"),
         "src/bin/worker.rs:7:5: `std::thread::sleep` blocks the executor's thread, and every task waiting for it: use `tokio::time::sleep(..).await`".to_owned(),
@@ -165,6 +165,21 @@ fn a_closure_is_async_code_unless_handed_to_another_thread() {
 }
 
 #[test]
+fn a_sync_closure_handed_to_an_awaited_call_runs_elsewhere() {
+    // tokio's own `fs` does this: `asyncify(move || std::fs::read(path)).await`.
+    // A call that takes a sync closure and is awaited runs it off the
+    // executor; otherwise it would not need to be a future.
+    let found = check(
+        "async fn f(path: PathBuf) {
+            asyncify(move || std::fs::read(path)).await;
+            pool.with_conn(|c| c.query()).await;
+            let pending = later(|| std::fs::read(\"x\"));
+        }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+}
+
+#[test]
 fn an_awaited_call_is_async_whatever_its_name() {
     let found = check(
         "async fn f(h: Handle) { h.block_on(x); h.spawn(y).await; futures::executor::block_on(z).await; }",
@@ -194,4 +209,15 @@ fn allow_blocking_in_a_macro_argument_is_removed() {
     assert!(!output.contains("allow_blocking"), "{output}");
     assert!(output.contains("std :: fs :: read"), "{output}");
     assert!(errors_in(&output.parse().expect("tokens")).is_empty());
+}
+
+#[test]
+fn tmp_scan_env() {
+    let Ok(dirs) = std::env::var("SCAN_DIRS") else { return };
+    for dir in dirs.split(':') {
+        let start = std::time::Instant::now();
+        let report = crate_scan::scan(Path::new(dir));
+        println!("== {dir}: {} files, {} findings, {} problems, {:?}", report.files.len(), report.findings.len(), report.problems.len(), start.elapsed());
+        for f in report.findings.iter().chain(&report.problems) { println!("{f}"); }
+    }
 }

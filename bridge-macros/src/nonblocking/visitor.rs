@@ -78,11 +78,12 @@ impl<'w> Checker<'w> {
         }
     }
 
-    /// Starts inside these blocks, with this `Self` (the place of a macro's
-    /// input in its file).
-    pub(super) fn inside(mut self, blocks: Vec<Scope>, self_ty: Target) -> Self {
+    /// Starts inside these blocks, with this `Self`, let through or not
+    /// (the place of a macro's input in its file).
+    pub(super) fn inside(mut self, blocks: Vec<Scope>, self_ty: Target, allowed: bool) -> Self {
         self.blocks = blocks;
         self.self_ty = self_ty;
+        self.allowed = usize::from(allowed);
         self
     }
 
@@ -312,7 +313,10 @@ impl<'w> Checker<'w> {
                         visit_mut::visit_expr_call_mut(self, call);
                         self.allowed -= 1;
                     }
-                    Some(name) if reported || catalogue::THREAD_MOVERS.contains(&name) => {
+                    // An awaited call that takes a sync closure runs it
+                    // off the executor (`asyncify(move || ..).await`),
+                    // else it would need no future.
+                    Some(name) if reported || awaited || catalogue::THREAD_MOVERS.contains(&name) => {
                         self.visit_expr_mut(&mut call.func);
                         for arg in &mut call.args {
                             self.visit_sync_closure(arg);
@@ -324,7 +328,7 @@ impl<'w> Checker<'w> {
             Expr::MethodCall(call) => {
                 let reported = checking && self.check_method(call);
                 let name = call.method.to_string();
-                if reported || catalogue::THREAD_MOVERS.contains(&name.as_str()) {
+                if reported || awaited || catalogue::THREAD_MOVERS.contains(&name.as_str()) {
                     self.check_expr(&mut call.receiver, false);
                     for arg in &mut call.args {
                         self.visit_sync_closure(arg);
@@ -576,8 +580,11 @@ impl<'w> Checker<'w> {
 
 fn blocker_message(blocker: &Blocker, name: &str) -> String {
     match blocker {
-        Blocker::Blocking => format!(
+        Blocker::Blocking { kept: None } => format!(
             "`{name}` is a `#[blocking]` fn, which blocks until its future is done: you are already in async code, so `.await` its async version (`#[blocking(keep = {name}_async)]` keeps it)"
+        ),
+        Blocker::Blocking { kept: Some(kept) } => format!(
+            "`{name}` is a `#[blocking]` fn, which blocks until its future is done: you are already in async code, so `.await` its async version, `{kept}(..)`"
         ),
         Blocker::Kept { offloaded } => format!(
             "`{name}` is the blocking original that `#[offload(.., keep = {name})]` keeps, and runs its body on the executor's thread: `.await` `{offloaded}(..)` instead"

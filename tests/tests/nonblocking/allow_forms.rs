@@ -62,6 +62,15 @@ pub mod service {
         }
     }
 
+    /// A `#[blocking]` fn let through: `#[blocking]` reads the marker in the
+    /// file, though `#[nonblocking]` removed it from the tokens.
+    #[allow_blocking]
+    #[bridge_runtime::blocking]
+    pub async fn sync_start_up() -> u32 {
+        std::thread::sleep(Duration::from_micros(1));
+        7
+    }
+
     impl Warm {
         #[allow_blocking]
         pub async fn reload(&self) -> u32 {
@@ -81,6 +90,21 @@ pub mod service {
 pub async fn plain_fn() -> u32 {
     std::thread::sleep(Duration::from_micros(1));
     5
+}
+
+/// The marker before or after `#[blocking]`, in plain code.
+#[bridge_runtime::allow_blocking]
+#[bridge_runtime::blocking]
+pub async fn plain_blocking_first() -> u32 {
+    std::thread::sleep(Duration::from_micros(1));
+    8
+}
+
+#[bridge_runtime::blocking]
+#[bridge_runtime::allow_blocking]
+pub async fn plain_blocking_second() -> u32 {
+    std::thread::sleep(Duration::from_micros(1));
+    9
 }
 
 pub struct Plain;
