@@ -111,15 +111,15 @@ fn check(function: &FnItem, options: &Options, errors: &mut Errors) {
             "`#[blocking]` needs the fn's body; in a trait, declare the blocking `fn` and put `#[blocking]` on the `async fn` of each impl",
         );
     }
-    if let Some(keep) = &options.keep {
-        if *keep == sig.ident {
-            errors.at(
-                keep,
-                format!(
-                    "`keep = {keep}` is the fn's own name, which the blocking version takes: choose another, like `keep = {keep}_async`"
-                ),
-            );
-        }
+    if let Some(keep) = &options.keep
+        && *keep == sig.ident
+    {
+        errors.at(
+            keep,
+            format!(
+                "`keep = {keep}` is the fn's own name, which the blocking version takes: choose another, like `keep = {keep}_async`"
+            ),
+        );
     }
 }
 
@@ -133,16 +133,15 @@ fn stream_to_iterator(ty: &Type) -> Option<(Type, Path)> {
     let mut iterator = impl_trait.clone();
     let mut stream = None;
     for bound in &mut iterator.bounds {
-        if let TypeParamBound::Trait(trait_bound) = bound {
-            if let Some(last) = trait_bound.path.segments.last() {
-                if last.ident == "Stream" {
-                    let arguments = last.arguments.clone();
-                    stream = Some(std::mem::replace(
-                        &mut trait_bound.path,
-                        syn::parse_quote!(::core::iter::Iterator #arguments),
-                    ));
-                }
-            }
+        if let TypeParamBound::Trait(trait_bound) = bound
+            && let Some(last) = trait_bound.path.segments.last()
+            && last.ident == "Stream"
+        {
+            let arguments = last.arguments.clone();
+            stream = Some(std::mem::replace(
+                &mut trait_bound.path,
+                syn::parse_quote!(::core::iter::Iterator #arguments),
+            ));
         }
     }
     stream.map(|path| (Type::ImplTrait(iterator), path))

@@ -237,15 +237,15 @@ fn check(function: &FnItem, options: &Options, errors: &mut Errors) {
             );
         }
     }
-    if let Some(keep) = &options.keep {
-        if *keep == sig.ident {
-            errors.at(
-                keep,
-                format!(
-                    "`keep = {keep}` is the fn's own name, which the async version takes: choose another, like `keep = {keep}_blocking`"
-                ),
-            );
-        }
+    if let Some(keep) = &options.keep
+        && *keep == sig.ident
+    {
+        errors.at(
+            keep,
+            format!(
+                "`keep = {keep}` is the fn's own name, which the async version takes: choose another, like `keep = {keep}_blocking`"
+            ),
+        );
     }
 }
 
@@ -471,33 +471,33 @@ fn expand(kind: Kind, options: &Options, parts: Parts, body: &syn::Block) -> Tok
         Kind::Cpu => quote!(#private::cpu),
     };
     let what = item::qualified_name(&sig);
-    if let ReturnType::Type(arrow, ty) = &sig.output {
-        if let Some(item_args) = iterator_item(ty) {
-            let buffer = options.buffer.as_ref().map_or_else(
-                || quote!(#krate::DEFAULT_BUFFER),
-                |(_, lit)| lit.to_token_stream(),
-            );
-            let runner = match kind {
-                Kind::Io => quote!(#private::io_iter),
-                Kind::Cpu => quote!(#private::cpu_iter),
-            };
-            let mut stream_sig = sig.clone();
-            stream_sig.output = ReturnType::Type(
-                *arrow,
-                Box::new(syn::parse_quote!(
-                    impl #private::Stream #item_args + ::core::marker::Send + 'static
-                )),
-            );
-            let (closure, kept) =
-                keep_or_body(options, &attrs, &vis, &sig, &mut stream_sig, body, false);
-            return quote! {
-                #kept
-                #(#attrs)*
-                #vis #stream_sig {
-                    #runner(#pool, #what, #buffer, #closure)
-                }
-            };
-        }
+    if let ReturnType::Type(arrow, ty) = &sig.output
+        && let Some(item_args) = iterator_item(ty)
+    {
+        let buffer = options.buffer.as_ref().map_or_else(
+            || quote!(#krate::DEFAULT_BUFFER),
+            |(_, lit)| lit.to_token_stream(),
+        );
+        let runner = match kind {
+            Kind::Io => quote!(#private::io_iter),
+            Kind::Cpu => quote!(#private::cpu_iter),
+        };
+        let mut stream_sig = sig.clone();
+        stream_sig.output = ReturnType::Type(
+            *arrow,
+            Box::new(syn::parse_quote!(
+                impl #private::Stream #item_args + ::core::marker::Send + 'static
+            )),
+        );
+        let (closure, kept) =
+            keep_or_body(options, &attrs, &vis, &sig, &mut stream_sig, body, false);
+        return quote! {
+            #kept
+            #(#attrs)*
+            #vis #stream_sig {
+                #runner(#pool, #what, #buffer, #closure)
+            }
+        };
     }
 
     let mut async_sig = sig.clone();
@@ -560,16 +560,16 @@ fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
             // Not nameable: checked through the argument's value, when a
             // plain name binds it (other patterns are left to the runner's
             // bound on the closure).
-            if let FnArg::Typed(typed) = input {
-                if let Pat::Ident(ident) = &*typed.pat {
-                    if ident.by_ref.is_none() && ident.subpat.is_none() {
-                        let name = Ident::new(&ident.ident.to_string(), ty.span());
-                        let private = respan_shallow(private.clone(), ty.span());
-                        asserts.extend(quote_spanned! {ty.span()=>
-                            #private::offloaded_argument_must_be_send_and_static(#private::type_of(&#name));
-                        });
-                    }
-                }
+            if let FnArg::Typed(typed) = input
+                && let Pat::Ident(ident) = &*typed.pat
+                && ident.by_ref.is_none()
+                && ident.subpat.is_none()
+            {
+                let name = Ident::new(&ident.ident.to_string(), ty.span());
+                let private = respan_shallow(private.clone(), ty.span());
+                asserts.extend(quote_spanned! {ty.span()=>
+                    #private::offloaded_argument_must_be_send_and_static(#private::type_of(&#name));
+                });
             }
             continue;
         }

@@ -51,7 +51,8 @@ async fn a_closure_bound_first_then_handed_to_a_pool(dir: std::path::PathBuf) ->
     let work = move || std::fs::metadata(path).is_ok();
     let found = tokio::task::spawn_blocking(work).await.unwrap_or(false);
     let again = move || std::fs::metadata(dir.join("Cargo.toml")).is_ok();
-    let found_again = tokio::task::spawn_blocking(move || again()).await.unwrap_or(false);
+    // Handed over inside another closure.
+    let found_again = tokio::task::spawn_blocking(again).await.unwrap_or(false);
     found && found_again
 }
 
@@ -160,7 +161,10 @@ async fn allow_blocking_forms_compile_and_run() {
     assert!(allow_forms::around_one_expression("Cargo.toml").await);
     let warm = allow_forms::service::Warm;
     assert_eq!(allow_forms::service::start_up().await, 1);
-    assert_eq!(warm.load().await + warm.reload().await + warm.quick().await, 9);
+    assert_eq!(
+        warm.load().await + warm.reload().await + warm.quick().await,
+        9
+    );
     assert_eq!(allow_forms::plain_fn().await, 5);
     assert_eq!(allow_forms::Plain.method().await, 6);
     let sync = tokio::task::spawn_blocking(|| {

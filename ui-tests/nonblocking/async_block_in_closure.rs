@@ -12,4 +12,14 @@ async fn fetch_all(names: Vec<String>) {
     drop(tasks);
 }
 
+struct Jobs;
+
+#[nonblocking]
+impl Jobs {
+    // A sync fn, whose closure makes async code.
+    fn make(&self) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+        || Box::pin(async { std::thread::sleep(std::time::Duration::from_millis(1)) })
+    }
+}
+
 fn main() {}

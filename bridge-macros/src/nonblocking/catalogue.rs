@@ -202,7 +202,10 @@ pub(super) const BLOCKING: &[Row] = &[
     tokio_twin!("blocking_acquire", "`.acquire().await` it"),
     tokio_twin!("blocking_acquire_owned", "`.acquire_owned().await` it"),
     tokio_twin!("blocking_acquire_many", "`.acquire_many(..).await` it"),
-    tokio_twin!("blocking_acquire_many_owned", "`.acquire_many_owned(..).await` it"),
+    tokio_twin!(
+        "blocking_acquire_many_owned",
+        "`.acquire_many_owned(..).await` it"
+    ),
     // bridge's own blocking calls.
     row(
         Named("call_blocking"),
@@ -302,7 +305,11 @@ pub(super) const STEPS: &[(Kind, &str, Kind)] = &[
         Kind::Command,
     ),
     (Kind::Command, "spawn", Kind::Child),
-    (Kind::ThreadBuilder, "{name, stack_size}", Kind::ThreadBuilder),
+    (
+        Kind::ThreadBuilder,
+        "{name, stack_size}",
+        Kind::ThreadBuilder,
+    ),
     (Kind::ThreadBuilder, "spawn", Kind::JoinHandle),
     (
         Kind::OpenOptions,
@@ -427,7 +434,8 @@ pub(super) const EXPR_MACROS: &[&str] = &[
 ];
 
 /// Macros whose first argument only is an expression.
-pub(super) const FIRST_EXPR_MACROS: &[&str] = &["matches", "assert_matches", "debug_assert_matches"];
+pub(super) const FIRST_EXPR_MACROS: &[&str] =
+    &["matches", "assert_matches", "debug_assert_matches"];
 
 /// `std::fs::{a, b}` → `std::fs::a`, `std::fs::b`.
 pub(super) fn expand(pattern: &str) -> Vec<String> {
@@ -564,7 +572,10 @@ mod tests {
             expand("std::fs::{read, write}"),
             ["std::fs::read", "std::fs::write"]
         );
-        assert_eq!(expand("std::sync::{Arc, Mutex}::new")[1], "std::sync::Mutex::new");
+        assert_eq!(
+            expand("std::sync::{Arc, Mutex}::new")[1],
+            "std::sync::Mutex::new"
+        );
         assert_eq!(expand("std::thread::sleep"), ["std::thread::sleep"]);
     }
 

@@ -125,7 +125,9 @@ pub(super) fn scan(dir: &Path) -> Report {
     for root in roots {
         let module = world.add_module(None, true);
         if root == src.join("lib.rs") {
-            world.crates.insert(package_name(dir).replace('-', "_"), module);
+            world
+                .crates
+                .insert(package_name(dir).replace('-', "_"), module);
         }
         files.load_file(&mut world, module, &root, true);
     }
@@ -235,7 +237,13 @@ impl Files {
 }
 
 impl Loader for Files {
-    fn load(&mut self, world: &mut World, id: ModId, item: &syn::ItemMod, inline: &[String]) -> bool {
+    fn load(
+        &mut self,
+        world: &mut World,
+        id: ModId,
+        item: &syn::ItemMod,
+        inline: &[String],
+    ) -> bool {
         if is_cfg_test(&item.attrs) {
             return false;
         }

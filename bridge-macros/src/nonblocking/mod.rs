@@ -89,8 +89,13 @@ pub(crate) fn nonblocking(args: TokenStream, item: TokenStream) -> TokenStream {
 
     let anchor = Anchor::Item(source::item_name(&parsed));
     let view = View::around(first_token(&parsed), &anchor, std::slice::from_ref(&parsed));
-    let mut checker = Checker::new(&view.world, Mode::Attribute, view.module, view.unknown_module)
-        .inside(view.blocks.clone(), view.self_ty.clone(), false);
+    let mut checker = Checker::new(
+        &view.world,
+        Mode::Attribute,
+        view.module,
+        view.unknown_module,
+    )
+    .inside(view.blocks.clone(), view.self_ty.clone(), false);
     checker.check_item(&mut parsed, 0, view.item_module);
 
     if let Item::Fn(function) = &parsed
@@ -116,8 +121,13 @@ pub(crate) fn nonblocking(args: TokenStream, item: TokenStream) -> TokenStream {
 pub(crate) fn check_async_body(block: &mut syn::Block, errors: &mut Errors) {
     let first = block.brace_token.span.open();
     let view = View::around(first, &Anchor::Body, &[]);
-    let mut checker = Checker::new(&view.world, Mode::Attribute, view.module, view.unknown_module)
-        .inside(view.blocks.clone(), view.self_ty.clone(), view.allowed);
+    let mut checker = Checker::new(
+        &view.world,
+        Mode::Attribute,
+        view.module,
+        view.unknown_module,
+    )
+    .inside(view.blocks.clone(), view.self_ty.clone(), view.allowed);
     checker.check_async_block(block);
     for error in checker.findings {
         errors.push(error);

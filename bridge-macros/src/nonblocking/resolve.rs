@@ -238,7 +238,9 @@ pub(super) fn attr_name(attr: &Attribute) -> Option<String> {
 }
 
 pub(super) fn has_attr(attrs: &[Attribute], name: &str) -> bool {
-    attrs.iter().any(|a| attr_name(a).is_some_and(|n| n == name))
+    attrs
+        .iter()
+        .any(|a| attr_name(a).is_some_and(|n| n == name))
 }
 
 /// `#[cfg(test)]`: test-only code.
@@ -323,8 +325,13 @@ struct PendingImpl {
 pub(super) trait Loader {
     /// Fills module `id`, declared by `item` inside the inline modules
     /// `inline` of the file being read; `false` if its file is not read.
-    fn load(&mut self, world: &mut World, id: ModId, item: &syn::ItemMod, inline: &[String])
-    -> bool;
+    fn load(
+        &mut self,
+        world: &mut World,
+        id: ModId,
+        item: &syn::ItemMod,
+        inline: &[String],
+    ) -> bool;
 }
 
 /// A loader that reads no file.
@@ -625,7 +632,7 @@ impl World {
             if let Some(defs) = block.names.get(name) {
                 return self.targets(here, defs, depth);
             }
-            match self.from_globs(here, &block.globs, name, depth) {
+            match self.globbed(here, &block.globs, name, depth) {
                 Globbed::Found(target) => return target,
                 Globbed::Unsure => unsure = true,
                 Globbed::Absent => {}
@@ -641,7 +648,7 @@ impl World {
             return self.targets(at_module, defs, depth);
         }
         unsure |= !module.known;
-        match self.from_globs(at_module, &module.scope.globs, name, depth) {
+        match self.globbed(at_module, &module.scope.globs, name, depth) {
             Globbed::Found(target) => return target,
             Globbed::Unsure => unsure = true,
             Globbed::Absent => {}
@@ -651,8 +658,7 @@ impl World {
         }
         // Not declared in view: a crate. Where names may be missing from
         // view, only the crates the catalogue knows are taken to be crates.
-        if unsure && !catalogue::index().crates.contains(name) && !self.crates.contains_key(name)
-        {
+        if unsure && !catalogue::index().crates.contains(name) && !self.crates.contains_key(name) {
             return Target::Unknown;
         }
         self.extern_crate(name)
@@ -669,7 +675,7 @@ impl World {
         if let Some(defs) = module.scope.names.get(name) {
             return self.targets(place, defs, depth + 1);
         }
-        match self.from_globs(place, &module.scope.globs, name, depth + 1) {
+        match self.globbed(place, &module.scope.globs, name, depth + 1) {
             Globbed::Found(target) => target,
             _ => Target::Unknown,
         }
@@ -696,7 +702,7 @@ impl World {
         found.unwrap_or(Target::Unknown)
     }
 
-    fn from_globs(&self, place: Place<'_>, globs: &[Written], name: &str, depth: usize) -> Globbed {
+    fn globbed(&self, place: Place<'_>, globs: &[Written], name: &str, depth: usize) -> Globbed {
         if globs.is_empty() {
             return Globbed::Absent;
         }
@@ -708,12 +714,12 @@ impl World {
             return Globbed::Absent;
         }
         self.globbing.borrow_mut().push(key);
-        let result = self.from_globs_uncached(place, globs, name, depth);
+        let result = self.globbed_uncached(place, globs, name, depth);
         self.globbing.borrow_mut().pop();
         result
     }
 
-    fn from_globs_uncached(
+    fn globbed_uncached(
         &self,
         place: Place<'_>,
         globs: &[Written],
@@ -732,19 +738,17 @@ impl World {
                     };
                     match self.modules[m].scope.names.get(name) {
                         Some(defs) => Some(self.targets(inner, defs, depth + 1)),
-                        None => match self.from_globs(
-                            inner,
-                            &self.modules[m].scope.globs,
-                            name,
-                            depth + 1,
-                        ) {
-                            Globbed::Found(target) => Some(target),
-                            Globbed::Unsure => {
-                                unsure = true;
-                                None
+                        None => {
+                            match self.globbed(inner, &self.modules[m].scope.globs, name, depth + 1)
+                            {
+                                Globbed::Found(target) => Some(target),
+                                Globbed::Unsure => {
+                                    unsure = true;
+                                    None
+                                }
+                                Globbed::Absent => None,
                             }
-                            Globbed::Absent => None,
-                        },
+                        }
                     }
                 }
                 Target::Extern(mut full) => {
@@ -796,13 +800,17 @@ impl World {
         self.scope_has_trait(at_module, &self.modules[place.module].scope, &wanted, 0)
     }
 
-    fn scope_has_trait(&self, place: Place<'_>, scope: &Scope, wanted: &[String], depth: usize) -> bool {
+    fn scope_has_trait(
+        &self,
+        place: Place<'_>,
+        scope: &Scope,
+        wanted: &[String],
+        depth: usize,
+    ) -> bool {
         if depth > 4 {
             return false;
         }
-        let is_wanted = |path: &Written| {
-            matches!(self.resolve_at(place, path, depth + 1), Target::Extern(full) if full == wanted)
-        };
+        let is_wanted = |path: &Written| matches!(self.resolve_at(place, path, depth + 1), Target::Extern(full) if full == wanted);
         let named = scope
             .names
             .get(wanted.last().map_or("", String::as_str))
@@ -816,21 +824,24 @@ impl World {
         if named.chain(&scope.unnamed).any(is_wanted) {
             return true;
         }
-        scope.globs.iter().any(|glob| match self.resolve_at(place, glob, depth + 1) {
-            Target::Extern(mut full) => {
-                full.extend(wanted.last().cloned());
-                full == wanted
-            }
-            Target::Module(m) if self.modules[m].known => {
-                let inner = Place {
-                    module: m,
-                    blocks: &[],
-                    self_ty: &UNKNOWN,
-                };
-                self.scope_has_trait(inner, &self.modules[m].scope, wanted, depth + 1)
-            }
-            _ => false,
-        })
+        scope
+            .globs
+            .iter()
+            .any(|glob| match self.resolve_at(place, glob, depth + 1) {
+                Target::Extern(mut full) => {
+                    full.extend(wanted.last().cloned());
+                    full == wanted
+                }
+                Target::Module(m) if self.modules[m].known => {
+                    let inner = Place {
+                        module: m,
+                        blocks: &[],
+                        self_ty: &UNKNOWN,
+                    };
+                    self.scope_has_trait(inner, &self.modules[m].scope, wanted, depth + 1)
+                }
+                _ => false,
+            })
     }
 }
 
@@ -867,10 +878,16 @@ mod tests {
             "use std::thread::{self, sleep as nap}; use tokio::fs; use std::net::*; use tokio::prelude::*;",
         );
         assert_eq!(resolve(&world, root, "nap"), ext("std::thread::sleep"));
-        assert_eq!(resolve(&world, root, "thread::sleep"), ext("std::thread::sleep"));
+        assert_eq!(
+            resolve(&world, root, "thread::sleep"),
+            ext("std::thread::sleep")
+        );
         assert_eq!(resolve(&world, root, "fs::read"), ext("tokio::fs::read"));
         // A std glob brings in what the catalogue knows is there.
-        assert_eq!(resolve(&world, root, "TcpStream::connect"), ext("std::net::TcpStream::connect"));
+        assert_eq!(
+            resolve(&world, root, "TcpStream::connect"),
+            ext("std::net::TcpStream::connect")
+        );
         // An unknown glob may bring in anything but the known crates.
         assert_eq!(resolve(&world, root, "sleep"), Target::Unknown);
         assert_eq!(resolve(&world, root, "std::fs::read"), ext("std::fs::read"));
@@ -881,9 +898,18 @@ mod tests {
         let (world, root) = world(
             "mod fs { pub fn read() {} } mod thread { pub use super::fs::read as sleep; } struct Runtime; impl Runtime { fn new() {} }",
         );
-        assert!(matches!(resolve(&world, root, "fs::read"), Target::Fn(None)));
-        assert!(matches!(resolve(&world, root, "thread::sleep"), Target::Fn(None)));
-        assert!(matches!(resolve(&world, root, "Runtime::new"), Target::AssocFn(_, _)));
+        assert!(matches!(
+            resolve(&world, root, "fs::read"),
+            Target::Fn(None)
+        ));
+        assert!(matches!(
+            resolve(&world, root, "thread::sleep"),
+            Target::Fn(None)
+        ));
+        assert!(matches!(
+            resolve(&world, root, "Runtime::new"),
+            Target::AssocFn(_, _)
+        ));
     }
 
     #[test]
@@ -891,14 +917,29 @@ mod tests {
         let (world, root) = world(
             "mod client { #[blocking] pub async fn fetch() {} #[offload(io, keep = read_sync)] pub fn read() {} pub mod inner {} }",
         );
-        let inner = world.child_module(world.child_module(root, "client", 0).unwrap_or(0), "inner", 0);
+        let inner = world.child_module(
+            world.child_module(root, "client", 0).unwrap_or(0),
+            "inner",
+            0,
+        );
         let inner = inner.unwrap_or(0);
-        assert_eq!(resolve(&world, inner, "super::fetch"), Target::Fn(Some(Blocker::Blocking { kept: None })));
-        assert_eq!(resolve(&world, inner, "crate::client::fetch"), Target::Fn(Some(Blocker::Blocking { kept: None })));
-        assert_eq!(resolve(&world, inner, "super::super::client::read"), Target::Fn(None));
+        assert_eq!(
+            resolve(&world, inner, "super::fetch"),
+            Target::Fn(Some(Blocker::Blocking { kept: None }))
+        );
+        assert_eq!(
+            resolve(&world, inner, "crate::client::fetch"),
+            Target::Fn(Some(Blocker::Blocking { kept: None }))
+        );
+        assert_eq!(
+            resolve(&world, inner, "super::super::client::read"),
+            Target::Fn(None)
+        );
         assert_eq!(
             resolve(&world, inner, "self::super::read_sync"),
-            Target::Fn(Some(Blocker::Kept { offloaded: "read".into() }))
+            Target::Fn(Some(Blocker::Kept {
+                offloaded: "read".into()
+            }))
         );
     }
 
@@ -910,8 +951,14 @@ mod tests {
 
     #[test]
     fn traits_in_scope() {
-        let (world, root) = world("mod a { use std::net::ToSocketAddrs as _; } mod b { use std::net::*; } mod c { use async_std::net::ToSocketAddrs; }");
-        let place = |m| Place { module: m, blocks: &[], self_ty: &UNKNOWN };
+        let (world, root) = world(
+            "mod a { use std::net::ToSocketAddrs as _; } mod b { use std::net::*; } mod c { use async_std::net::ToSocketAddrs; }",
+        );
+        let place = |m| Place {
+            module: m,
+            blocks: &[],
+            self_ty: &UNKNOWN,
+        };
         let at = |name| world.child_module(root, name, 0).unwrap_or(root);
         assert!(world.trait_in_scope(place(at("a")), "std::net::ToSocketAddrs"));
         assert!(world.trait_in_scope(place(at("b")), "std::net::ToSocketAddrs"));

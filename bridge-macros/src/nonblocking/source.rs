@@ -113,8 +113,12 @@ impl View {
                 return None;
             }
             let allowed = matches!(anchor, Anchor::Body) && finder.allowed;
-            let (module, blocks, self_ty, item_module) =
-                (finder.module, finder.blocks, finder.self_ty, finder.item_module);
+            let (module, blocks, self_ty, item_module) = (
+                finder.module,
+                finder.blocks,
+                finder.self_ty,
+                finder.item_module,
+            );
             Some(View {
                 world,
                 module,

@@ -103,7 +103,9 @@ fn errors_in(output: &TokenStream) -> Vec<String> {
 
 #[test]
 fn the_expansion_includes_every_file_read_so_that_cargo_rebuilds_on_a_change() {
-    let dir = fixture("service").canonicalize().expect("the fixture exists");
+    let dir = fixture("service")
+        .canonicalize()
+        .expect("the fixture exists");
     let literal = dir.to_string_lossy().into_owned();
     let output = crate_scan::nonblocking_crate(quote!(#literal));
     let text = output.to_string();
@@ -213,11 +215,21 @@ fn allow_blocking_in_a_macro_argument_is_removed() {
 
 #[test]
 fn tmp_scan_env() {
-    let Ok(dirs) = std::env::var("SCAN_DIRS") else { return };
+    let Ok(dirs) = std::env::var("SCAN_DIRS") else {
+        return;
+    };
     for dir in dirs.split(':') {
         let start = std::time::Instant::now();
         let report = crate_scan::scan(Path::new(dir));
-        println!("== {dir}: {} files, {} findings, {} problems, {:?}", report.files.len(), report.findings.len(), report.problems.len(), start.elapsed());
-        for f in report.findings.iter().chain(&report.problems) { println!("{f}"); }
+        println!(
+            "== {dir}: {} files, {} findings, {} problems, {:?}",
+            report.files.len(),
+            report.findings.len(),
+            report.problems.len(),
+            start.elapsed()
+        );
+        for f in report.findings.iter().chain(&report.problems) {
+            println!("{f}");
+        }
     }
 }

@@ -82,8 +82,9 @@ fn of_type_at(world: &World, place: Place<'_>, ty: &Ty, depth: usize) -> Shape {
                 if let Some(kind) = index.types.get(&full) {
                     Shape::Kind(*kind)
                 } else if index.wrappers.contains(&full) {
-                    args.first()
-                        .map_or(Shape::Unknown, |inner| of_type_at(world, place, inner, depth + 1))
+                    args.first().map_or(Shape::Unknown, |inner| {
+                        of_type_at(world, place, inner, depth + 1)
+                    })
                 } else {
                     Shape::Unknown
                 }

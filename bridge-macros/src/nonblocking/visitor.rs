@@ -19,7 +19,9 @@ use syn::{Expr, Item, Pat, Token};
 
 use super::allow;
 use super::catalogue::{self, Row};
-use super::resolve::{Blocker, ModId, Place, Scope, Target, Ty, World, Written, has_attr, is_cfg_test};
+use super::resolve::{
+    Blocker, ModId, Place, Scope, Target, Ty, World, Written, has_attr, is_cfg_test,
+};
 use super::values::{self, Shape};
 
 /// How the code being checked relates to `#[blocking]` fns inside it.
@@ -125,7 +127,12 @@ impl<'w> Checker<'w> {
 
     /// Checks one item; `nth` tells `#[cfg]` variants of a `mod` apart, and
     /// `module_of_item` gives a `mod`'s module when it is already known.
-    pub(super) fn check_item(&mut self, item: &mut Item, nth: usize, module_of_item: Option<ModId>) {
+    pub(super) fn check_item(
+        &mut self,
+        item: &mut Item,
+        nth: usize,
+        module_of_item: Option<ModId>,
+    ) {
         if self.mode == Mode::Crate
             && let Some(attrs) = item_attrs_ref(item)
             && is_cfg_test(attrs)
@@ -316,7 +323,9 @@ impl<'w> Checker<'w> {
                     // An awaited call that takes a sync closure runs it
                     // off the executor (`asyncify(move || ..).await`),
                     // else it would need no future.
-                    Some(name) if reported || awaited || catalogue::THREAD_MOVERS.contains(&name) => {
+                    Some(name)
+                        if reported || awaited || catalogue::THREAD_MOVERS.contains(&name) =>
+                    {
                         self.visit_expr_mut(&mut call.func);
                         for arg in &mut call.args {
                             self.visit_sync_closure(arg);
@@ -503,7 +512,8 @@ impl<'w> Checker<'w> {
                 let Expr::Path(func) = &*call.func else {
                     return Shape::Unknown;
                 };
-                let Target::Extern(full) = self.world.resolve(self.place(), &Written::of(&func.path))
+                let Target::Extern(full) =
+                    self.world.resolve(self.place(), &Written::of(&func.path))
                 else {
                     return Shape::Unknown;
                 };
@@ -524,8 +534,12 @@ impl<'w> Checker<'w> {
             Expr::Group(inner) => self.origin(&inner.expr),
             Expr::Reference(inner) => self.origin(&inner.expr),
             Expr::Await(inner) => self.origin(&inner.base),
-            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => self.origin(&unary.expr),
-            Expr::Tuple(tuple) => Shape::Tuple(tuple.elems.iter().map(|e| self.origin(e)).collect()),
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
+                self.origin(&unary.expr)
+            }
+            Expr::Tuple(tuple) => {
+                Shape::Tuple(tuple.elems.iter().map(|e| self.origin(e)).collect())
+            }
             _ => Shape::Unknown,
         }
     }
@@ -567,7 +581,9 @@ impl<'w> Checker<'w> {
             }
             return;
         }
-        if let Ok(mut args) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
+        if let Ok(mut args) =
+            Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone())
+        {
             for arg in &mut args {
                 self.check_expr(arg, false);
             }
