@@ -32,7 +32,11 @@ pub(crate) fn nonblocking_crate(input: TokenStream) -> TokenStream {
         Err(_) => dir,
     };
     let dir = dir.canonicalize().unwrap_or(dir);
-    let report = source::outside_compiler(|| scan(&dir));
+    let report = source::with_fallback(|| {
+        let report = scan(&dir);
+        source::forget_parsed();
+        report
+    });
     let files = report.files.iter().map(|path| path.display().to_string());
     for line in report.problems.iter().chain(&report.findings) {
         errors.span(Span::call_site(), line);

@@ -5,8 +5,10 @@
 //! the model of its modules, items and `use` declarations, and finds the
 //! module, blocks and `impl` around the input.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use proc_macro2::{LineColumn, Span};
 use syn::Item;
@@ -19,7 +21,7 @@ use super::resolve::{ModId, NoFiles, Place, Scope, Target, World};
 /// The code in view around a macro's input, and the input's place in it.
 #[derive(Debug)]
 pub(super) struct View {
-    pub(super) world: World,
+    pub(super) world: Rc<World>,
     /// The module the input sits in.
     pub(super) module: ModId,
     /// The blocks around the input inside that module, outermost first.
@@ -60,7 +62,7 @@ impl View {
         world.finish();
         let unknown_module = world.add_detached_module(false);
         View {
-            world,
+            world: Rc::new(world),
             module,
             blocks: Vec::new(),
             self_ty: Target::Unknown,
@@ -77,23 +79,12 @@ impl View {
             return None;
         }
         let text = std::fs::read_to_string(&file).ok()?;
-        let is_root = is_crate_root(&file);
-        outside_compiler(|| {
-            let parsed = syn::parse_file(&text).ok()?;
-            let mut world = World::default();
-            let root = if is_root {
-                world.add_module(None, true)
-            } else {
-                world.add_detached_module(true)
-            };
-            world.collect(root, &parsed.items, &mut Vec::new(), &mut NoFiles);
-            world.finish();
-            let unknown_module = world.add_detached_module(false);
+        with_fallback(|| {
+            let parsed = parsed(&file, text)?;
             let mut finder = Finder {
-                world: &world,
+                parsed: &parsed,
                 pos,
-                module: root,
-                unknown: unknown_module,
+                module: parsed.root,
                 blocks: Vec::new(),
                 self_ty: Target::Unknown,
                 item_module: None,
@@ -101,7 +92,7 @@ impl View {
                 found: None,
                 allowed: false,
             };
-            for item in &parsed.items {
+            for item in &parsed.file.items {
                 finder.visit_item(item);
             }
             let (name, body) = finder.found.take()?;
@@ -120,30 +111,97 @@ impl View {
                 finder.item_module,
             );
             Some(View {
-                world,
+                world: Rc::clone(&parsed.world),
                 module,
                 blocks,
                 self_ty,
                 item_module,
-                unknown_module,
+                unknown_module: parsed.unknown_module,
                 allowed,
             })
         })
     }
 }
 
+/// A file read around a macro's input, kept for the next input of the same
+/// file: parsing is most of the cost, and a file holds many inputs.
+struct Parsed {
+    text: String,
+    file: syn::File,
+    world: Rc<World>,
+    root: ModId,
+    unknown_module: ModId,
+    /// Where each item starts and ends, by address, once computed.
+    ranges: RefCell<HashMap<usize, (LineColumn, LineColumn)>>,
+}
+
+thread_local! {
+    static PARSED: RefCell<HashMap<PathBuf, Rc<Parsed>>> = RefCell::new(HashMap::new());
+}
+
+/// At most this many files are kept.
+const KEEP_FILES: usize = 64;
+
+/// The parsed `path`, kept if its text is the same. Must run with
+/// proc-macro2's own implementation ([`with_fallback`]).
+fn parsed(path: &Path, text: String) -> Option<Rc<Parsed>> {
+    let kept = PARSED.with(|cache| cache.borrow().get(path).cloned());
+    if let Some(kept) = kept {
+        if kept.text == text {
+            return Some(kept);
+        }
+        // A file changed (an editor's macro server lives long): start over,
+        // so that the positions of old texts are not kept forever.
+        forget_parsed();
+    }
+    if PARSED.with(|cache| cache.borrow().len()) >= KEEP_FILES {
+        forget_parsed();
+    }
+    let file = syn::parse_file(&text).ok()?;
+    let mut world = World::default();
+    let root = if is_crate_root(path) {
+        world.add_module(None, true)
+    } else {
+        world.add_detached_module(true)
+    };
+    world.collect(root, &file.items, &mut Vec::new(), &mut NoFiles);
+    world.finish();
+    let unknown_module = world.add_detached_module(false);
+    let parsed = Rc::new(Parsed {
+        text,
+        file,
+        world: Rc::new(world),
+        root,
+        unknown_module,
+        ranges: RefCell::new(HashMap::new()),
+    });
+    PARSED.with(|cache| {
+        cache
+            .borrow_mut()
+            .insert(path.to_path_buf(), Rc::clone(&parsed))
+    });
+    Some(parsed)
+}
+
+/// Drops every kept file, and the positions proc-macro2 keeps for them.
+/// Must run with proc-macro2's own implementation ([`with_fallback`]).
+pub(super) fn forget_parsed() {
+    PARSED.with(|cache| cache.borrow_mut().clear());
+    if proc_macro::is_available() {
+        proc_macro2::extra::invalidate_current_thread_spans();
+    }
+}
+
 /// Runs `f` with proc-macro2's own implementation of tokens, which knows the
-/// line and column of what it parses; everything `f` parses must be dropped
-/// by its return. Outside a compiler that implementation is the only one.
-pub(super) fn outside_compiler<R>(f: impl FnOnce() -> R) -> R {
+/// line and column of what it parses (outside a compiler it is the only
+/// one). Nothing `f` parses may reach the compiler's tokens.
+pub(super) fn with_fallback<R>(f: impl FnOnce() -> R) -> R {
     if !proc_macro::is_available() {
         return f();
     }
     struct Back;
     impl Drop for Back {
         fn drop(&mut self) {
-            // The positions of the parsed text are no longer needed.
-            proc_macro2::extra::invalidate_current_thread_spans();
             proc_macro2::fallback::unforce();
         }
     }
@@ -192,11 +250,10 @@ pub(super) fn item_name(item: &Item) -> String {
 }
 
 /// Walks down the modules, `impl`s and blocks that hold a position.
-struct Finder<'w> {
-    world: &'w World,
+struct Finder<'p> {
+    parsed: &'p Parsed,
     pos: LineColumn,
     module: ModId,
-    unknown: ModId,
     blocks: Vec<Scope>,
     self_ty: Target,
     item_module: Option<ModId>,
@@ -210,8 +267,19 @@ struct Finder<'w> {
 }
 
 impl Finder<'_> {
-    fn holds(&self, span: Span) -> bool {
-        span.start() <= self.pos && self.pos <= span.end()
+    /// Does `item` hold the position? Its range is computed once per file.
+    fn holds<T: Spanned>(&self, item: &T) -> bool {
+        let key = std::ptr::from_ref(item).cast::<u8>() as usize;
+        let range = *self
+            .parsed
+            .ranges
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| {
+                let span = item.span();
+                (span.start(), span.end())
+            });
+        range.0 <= self.pos && self.pos <= range.1
     }
 
     /// Strictly inside a pair of braces.
@@ -233,7 +301,7 @@ impl Finder<'_> {
 
 impl<'ast> Visit<'ast> for Finder<'_> {
     fn visit_item(&mut self, item: &'ast Item) {
-        let holds = self.holds(item.span());
+        let holds = self.holds(item);
         match item {
             Item::Mod(m) => {
                 let child = if self.blocks.is_empty() {
@@ -243,12 +311,13 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                         .or_default();
                     *count += 1;
                     let nth = *count - 1;
-                    self.world
+                    self.parsed
+                        .world
                         .child_module(self.module, &m.ident.to_string(), nth)
                 } else {
                     None
                 }
-                .unwrap_or(self.unknown);
+                .unwrap_or(self.parsed.unknown_module);
                 if !holds {
                     return;
                 }
@@ -282,10 +351,10 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                         blocks: &self.blocks,
                         self_ty: &Target::Unknown,
                     };
-                    self.self_ty = self.world.impl_target(place, &imp.self_ty);
+                    self.self_ty = self.parsed.world.impl_target(place, &imp.self_ty);
                     for inner in &imp.items {
                         if let syn::ImplItem::Fn(f) = inner
-                            && self.holds(inner.span())
+                            && self.holds(inner)
                         {
                             self.mark(&f.attrs);
                             self.fn_body(f.sig.ident.to_string(), &f.block);
@@ -301,7 +370,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                     for inner in &t.items {
                         if let syn::TraitItem::Fn(f) = inner
                             && let Some(block) = &f.default
-                            && self.holds(inner.span())
+                            && self.holds(inner)
                         {
                             self.mark(&f.attrs);
                             self.fn_body(f.sig.ident.to_string(), block);

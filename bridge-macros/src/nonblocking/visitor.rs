@@ -183,7 +183,8 @@ impl<'w> Checker<'w> {
                 }
                 self.self_ty = outer;
             }
-            other => visit_mut::visit_item_mut(self, other),
+            // No async code: a `const`, a `static`, a `use`, a type.
+            other => self.with_async(false, |this| visit_mut::visit_item_mut(this, other)),
         }
         self.allowed -= usize::from(allowed);
     }
