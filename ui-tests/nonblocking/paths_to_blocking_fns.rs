@@ -1,4 +1,5 @@
-// `self::`, `super::` and `crate::` paths to a `#[blocking]` fn.
+// `self::`, `super::` and `crate::` paths to a `#[blocking]` fn, and
+// `self.method()` / `Self::method` for a `#[blocking]` method.
 use bridge_runtime::nonblocking;
 
 mod client {
@@ -31,6 +32,20 @@ mod handlers {
 async fn through_use() -> usize {
     use crate::client::fetch_len as fetch;
     fetch("d".into())
+}
+
+struct Client;
+
+#[nonblocking]
+impl Client {
+    #[bridge_runtime::blocking]
+    async fn fetch(&self) -> usize {
+        1
+    }
+
+    async fn by_self(&self) -> usize {
+        self.fetch() + Self::fetch(self)
+    }
 }
 
 fn main() {}

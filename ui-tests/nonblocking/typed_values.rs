@@ -1,4 +1,5 @@
-// A receiver known from a parameter's type, a listener from a field's.
+// A receiver known from a parameter's type, a listener from a field's, a
+// rayon pool from a static's.
 use bridge_runtime::nonblocking;
 
 struct Server {
@@ -11,6 +12,17 @@ impl Server {
         let _ = self.listener.accept();
         rx.recv().ok()
     }
+}
+
+static POOL: std::sync::LazyLock<rayon::ThreadPool> = std::sync::LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .build()
+        .expect("a pool")
+});
+
+#[nonblocking]
+async fn from_a_static() -> u32 {
+    POOL.install(|| 1)
 }
 
 fn main() {}

@@ -810,18 +810,18 @@ impl World {
         if depth > 4 {
             return false;
         }
-        let is_wanted = |path: &Written| matches!(self.resolve_at(place, path, depth + 1), Target::Extern(full) if full == wanted);
-        let named = scope
-            .names
-            .get(wanted.last().map_or("", String::as_str))
-            .into_iter()
-            .flatten()
-            .chain(scope.names.values().flatten())
-            .filter_map(|def| match def {
-                Def::Use(path) => Some(path),
-                _ => None,
-            });
-        if named.chain(&scope.unnamed).any(is_wanted) {
+        let is_wanted = |path: &Written| {
+            matches!(
+                self.resolve_at(place, path, depth + 1),
+                Target::Extern(full) if full == wanted
+            )
+        };
+        // Imported under any name, or as `_`.
+        let imported = scope.names.values().flatten().filter_map(|def| match def {
+            Def::Use(path) => Some(path),
+            _ => None,
+        });
+        if imported.chain(&scope.unnamed).any(is_wanted) {
             return true;
         }
         scope

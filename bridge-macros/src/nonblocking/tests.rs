@@ -214,22 +214,36 @@ fn allow_blocking_in_a_macro_argument_is_removed() {
 }
 
 #[test]
-fn tmp_scan_env() {
-    let Ok(dirs) = std::env::var("SCAN_DIRS") else {
-        return;
-    };
-    for dir in dirs.split(':') {
-        let start = std::time::Instant::now();
-        let report = crate_scan::scan(Path::new(dir));
-        println!(
-            "== {dir}: {} files, {} findings, {} problems, {:?}",
-            report.files.len(),
-            report.findings.len(),
-            report.problems.len(),
-            start.elapsed()
-        );
-        for f in report.findings.iter().chain(&report.problems) {
-            println!("{f}");
-        }
+fn no_input_makes_the_crate_check_or_the_marker_panic() {
+    let inputs = [
+        "",
+        "\"\"",
+        "x",
+        "\"/no/such/package\"",
+        "\"..\"",
+        "1, 2",
+        "struct S;",
+        "fn f() {}",
+        "impl S { fn g(&self); }",
+        "#[x] mod m;",
+        "fn f(&self);",
+        "= =",
+        "reason = \"start-up\"",
+    ];
+    for input in inputs {
+        let tokens = TokenStream::from_str(input).unwrap_or_default();
+        let run = || {
+            crate_scan::nonblocking_crate(tokens.clone());
+            super::allow::attribute(TokenStream::new(), tokens.clone());
+            super::allow::attribute(
+                tokens.clone(),
+                quote!(
+                    fn f() {}
+                ),
+            )
+        };
+        let output = std::panic::catch_unwind(run)
+            .unwrap_or_else(|_| panic!("a macro panicked on `{input}`"));
+        assert!(output.to_string().contains("fn f"), "the item is kept");
     }
 }

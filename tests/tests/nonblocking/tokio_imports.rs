@@ -48,3 +48,14 @@ pub async fn metadata_future(path: &str) -> bool {
     let pending = fs::metadata(path);
     pending.await.is_ok()
 }
+
+/// A `#[blocking]` body is async code, read with the same imports.
+#[bridge_runtime::blocking]
+pub async fn read_len_blocking(path: String) -> usize {
+    let read = fs::read(path);
+    timeout(LIMIT, read)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map_or(0, |b| b.len())
+}
