@@ -34,3 +34,17 @@ pub fn blocking(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn nonblocking(args: TokenStream, item: TokenStream) -> TokenStream {
     nonblocking::nonblocking(args.into(), item.into()).into()
 }
+
+/// Checks every async body of a package at compile time of a test.
+/// Documented in `bridge-runtime`.
+#[proc_macro]
+pub fn nonblocking_crate(input: TokenStream) -> TokenStream {
+    nonblocking::nonblocking_crate(input.into()).into()
+}
+
+/// Lets a fn, an `impl`, a `trait` or a `mod` through the blocking checks;
+/// alone, it changes nothing. Documented in `bridge-runtime`.
+#[proc_macro_attribute]
+pub fn allow_blocking(args: TokenStream, item: TokenStream) -> TokenStream {
+    nonblocking::allow_blocking(args.into(), item.into()).into()
+}

@@ -87,10 +87,10 @@ pub(crate) fn renamed_in(manifest: &str) -> Option<String> {
             table_dependency = at
                 .filter(|i| i + 2 == parts.len())
                 .map(|i| unquote(parts[i + 1]));
-            if let Some(name) = &table_dependency {
-                if is_runtime_name(name) {
-                    return None;
-                }
+            if let Some(name) = &table_dependency
+                && is_runtime_name(name)
+            {
+                return None;
             }
             continue;
         }

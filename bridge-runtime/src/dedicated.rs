@@ -496,28 +496,28 @@ impl Shared {
     /// otherwise returns the `Dedicated` values the caller's thread holds up.
     fn refuse_from_inside(self: &Arc<Self>, what: &str) -> Waiting {
         let waiting = WAITING.try_with(|w| w.borrow().clone()).ok().flatten();
-        if let Some(chain) = &waiting {
-            if let Some(at) = chain.iter().position(|d| Arc::ptr_eq(d, self)) {
-                let name = &self.name;
-                if at + 1 == chain.len() {
-                    panic!(
-                        "bridge: `{what}` on Dedicated `{name}` was called from inside one of its own calls: \
+        if let Some(chain) = &waiting
+            && let Some(at) = chain.iter().position(|d| Arc::ptr_eq(d, self))
+        {
+            let name = &self.name;
+            if at + 1 == chain.len() {
+                panic!(
+                    "bridge: `{what}` on Dedicated `{name}` was called from inside one of its own calls: \
                          it would wait forever for the call it is made from (calls run one at a time); \
                          use the value the running closure already has"
-                    );
-                }
-                let path: Vec<String> = chain[at..]
-                    .iter()
-                    .chain([self])
-                    .map(|d| format!("`{}`", d.name))
-                    .collect();
-                panic!(
-                    "bridge: `{what}` on Dedicated `{name}` was called from inside a call that `{name}` \
-                     itself waits for ({}): it would wait forever; use the value the running closure \
-                     already has, or do not wait for this call",
-                    path.join(" -> ")
                 );
             }
+            let path: Vec<String> = chain[at..]
+                .iter()
+                .chain([self])
+                .map(|d| format!("`{}`", d.name))
+                .collect();
+            panic!(
+                "bridge: `{what}` on Dedicated `{name}` was called from inside a call that `{name}` \
+                     itself waits for ({}): it would wait forever; use the value the running closure \
+                     already has, or do not wait for this call",
+                path.join(" -> ")
+            );
         }
         waiting
     }

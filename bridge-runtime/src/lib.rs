@@ -53,7 +53,9 @@
 //!
 //! # Minimum supported Rust version
 //!
-//! Rust 1.85 (edition 2024). Raising it is a minor-version change.
+//! Rust 1.88 (edition 2024): `#[nonblocking]` reads the file it expands in
+//! through `proc_macro::Span::local_file`, stable since 1.88. Raising it is
+//! a minor-version change.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -282,9 +284,11 @@ pub use bridge_macros::blocking;
 /// Rejects, at compile time, the classic blocking calls inside async code,
 /// each at the call, naming what to write instead.
 ///
-/// Put it on an `async fn`, an `impl` block or an inline `mod`: every async
-/// body inside (async fns, async blocks, async closures) is checked.
-/// `#[blocking]` bodies are checked the same way by `#[blocking]` itself.
+/// Put it on an `async fn`, an `impl` block, a `trait` or an inline `mod`:
+/// every async body inside (async fns, async blocks, async closures) is
+/// checked. `#[blocking]` bodies are checked the same way by `#[blocking]`
+/// itself. To check every file of a crate at once, use
+/// [`nonblocking_crate!`].
 ///
 /// ```compile_fail
 /// #[bridge_runtime::nonblocking]
@@ -299,18 +303,36 @@ pub use bridge_macros::blocking;
 ///
 /// | call | write instead |
 /// | --- | --- |
-/// | `std::thread::sleep` | `tokio::time::sleep(..).await` |
-/// | `std::fs::*` functions, `File::open`/`create` | `tokio::fs`, or an `#[offload(io)]` fn |
+/// | `std::thread::sleep`, `park`, `std::thread::scope`, a thread's `join` | `tokio::time::sleep(..).await`, `tokio::sync::Notify`, `spawn_blocking(..).await` |
+/// | `std::fs::*` functions, `File::open`/`create`, `OpenOptions::open`, a `File`'s reads and writes | `tokio::fs`, or an `#[offload(io)]` fn |
 /// | reading `std::io::stdin()` | `tokio::io::stdin()`, or an `#[offload(io)]` fn |
-/// | any `block_on`, `Runtime::new`, a `#[blocking]` fn of the same item | `.await` it |
+/// | any `block_on`, `Runtime::new` | `.await` it |
+/// | a `#[blocking]` fn, the sync original kept by `#[offload(.., keep = ..)]`, `Dedicated::call_blocking` | the async version, `.await`ed |
+/// | tokio's `blocking_recv`, `blocking_send`, `blocking_lock`, `blocking_read`, `blocking_write` (they panic inside a runtime) | `.recv().await`, `.send(..).await`, .. |
 /// | `std::process::Command`'s `output`, `status`, `spawn().wait()` | `tokio::process` |
-/// | `std::net::TcpStream::connect`, `TcpListener::accept`, `UdpSocket` sends and receives | `tokio::net` |
-/// | `std::sync::mpsc::Receiver::recv`, `std::thread` handles' `join` | `tokio::sync::mpsc`, `spawn_blocking(..).await` |
+/// | `std::net` connects, accepts, stream and UDP I/O; `to_socket_addrs` (blocking DNS) | `tokio::net`, `tokio::net::lookup_host` |
+/// | `std::sync::mpsc` receives, `SyncSender::send`, `Condvar::wait*`, `Barrier::wait` | `tokio::sync` |
+/// | rayon's `ThreadPool::install`, `rayon::scope`, `rayon::join` | an `#[offload(cpu)]` fn |
 ///
-/// Blocking is fine, and not reported, in closures handed to another
-/// thread (`bridge_runtime::io`/`cpu`, `spawn_blocking`, `block_in_place`,
-/// `pool.run`, `Dedicated::call`, `std::thread::spawn`, `rayon::spawn`), in
-/// nested non-async fns, and in a statement marked `#[allow_blocking]`:
+/// Calls inside the arguments of `println!`, `format!`, `write!`,
+/// `assert!`, `vec!` and the other std macros are checked too.
+///
+/// Blocking is fine, and not reported, in sync code: nested non-async fns,
+/// and closures handed to another thread (`bridge_runtime::io`/`cpu`,
+/// `spawn_blocking`, `block_in_place`, `pool.run`, `Dedicated::call`,
+/// `std::thread::spawn`, `rayon::spawn`), also when bound by `let` first and
+/// handed over later, or given to any call that is `.await`ed (a call that
+/// takes a sync closure and returns a future runs it elsewhere, as
+/// `asyncify(move || ..).await` does).
+///
+/// # Letting intended blocking through
+///
+/// Inside the checked item, `#[allow_blocking]` on a statement, an
+/// expression, a match arm, a fn, a method, an `impl`, a `trait` or a `mod`
+/// lets it through, and is removed before compiling; anywhere else it is an
+/// error that says where it goes. The forms plain code uses for
+/// [`nonblocking_crate!`] work too: [`#[bridge_runtime::allow_blocking]`](macro@allow_blocking)
+/// and [`bridge_runtime::allow_blocking(|| ..)`](fn@allow_blocking).
 ///
 /// ```
 /// use bridge_runtime::nonblocking;
@@ -327,19 +349,118 @@ pub use bridge_macros::blocking;
 /// # futures::executor::block_on(async { bridge_runtime::block_on(tidy(".".into())).unwrap() });
 /// ```
 ///
+/// # How it reads paths
+///
+/// It reads syntax, not types. Since Rust 1.88 a proc macro can read the
+/// file it expands in (`proc_macro::Span::local_file`), so paths are
+/// resolved as rustc resolves them, through the `use` declarations, items
+/// and modules of that file and of the blocks around the call: after
+/// `use tokio::fs;`, `fs::read` is tokio's; a `mod fs` or `struct Runtime` of
+/// your own is yours; `use std::net::*;` brings std's `TcpStream` in;
+/// `self::`, `super::` and `crate::` paths reach `#[blocking]` fns; a type
+/// alias of tokio's `Runtime` is followed. A value is followed from the
+/// `let`, parameter type, struct field or `static` that shows what it is,
+/// through `Arc`, `Mutex`, `unwrap` and `?`. A call that is `.await`ed is
+/// async, whatever its name.
+///
 /// # What it cannot see
 ///
-/// It reads syntax, not types. It resolves paths through the `use`
-/// declarations inside the checked item (a path whose module is not imported
-/// there, like `thread::sleep` or `fs::read`, is taken to be std's unless it
-/// is `.await`ed), follows a variable from the `let` that made it, and takes
-/// any call that is `.await`ed to be async. It does not see calls through
-/// type aliases, re-exports, wrapper functions, function arguments or struct
-/// fields, nor `use` declarations outside the item; and a blocking call
-/// hidden in a sync helper called from async code is that helper's business.
+/// Where it cannot tell whose path a path is, it stays silent: a false
+/// alarm is worse than a miss. So it does not see:
+/// - names from other files: what a `mod x;` file declares, and what a glob
+///   import of another crate (`use some_crate::prelude::*`) brings in, are
+///   unknown, so a call reached only through them is not reported
+///   ([`nonblocking_crate!`] sees the whole crate);
+/// - the place of the input when its file cannot be read (an item made by
+///   another macro, a tool without file access): then only the item itself
+///   is in view, and only full paths (`std::thread::sleep`) are reported;
+/// - a value whose kind no syntax shows: returned by a fn, generic, or a
+///   trait object;
+/// - a blocking call inside a sync fn that async code calls: that fn is
+///   sync code;
+/// - a closure run inline by a call it does not know, when that call is
+///   `.await`ed (`fut.map(|x| ..).await`).
 pub use bridge_macros::nonblocking;
 pub use cancel::{Cancelled, cancelled, checkpoint};
 pub use dedicated::{Dedicated, DedicatedBuilder};
+
+/// Checks every async body of a package, at compile time of a test, with
+/// the rules of [`#[nonblocking]`](nonblocking) and the whole crate in view.
+///
+/// Put one line in a test file, for example `tests/nonblocking.rs`:
+///
+/// ```
+/// bridge_runtime::nonblocking_crate!();
+/// ```
+///
+/// It reads every `.rs` file under the package's `src/`, following the
+/// `mod` declarations from `src/lib.rs`, `src/main.rs` and `src/bin/*` as
+/// rustc does (a file no root reaches is checked on its own), so every
+/// file's `use` declarations and every `#[blocking]` fn and `keep` twin of
+/// any module are known: a handler calling `crate::client::fetch_len()` is
+/// caught. Each finding is a compile error that names the file, line and
+/// column; clean code compiles:
+///
+/// ```text
+/// error: src/handlers.rs:14:5: `std::fs::read_to_string` blocks the executor's thread on the disk: use `tokio::fs` (`.await` it), or move the work into an `#[offload(io)]` fn
+///  --> tests/nonblocking.rs:1:1
+///   |
+/// 1 | bridge_runtime::nonblocking_crate!();
+///   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+/// ```
+///
+/// Test-only code (`#[cfg(test)]`) is not checked. The expansion includes
+/// every file it read, so cargo rebuilds the test when one changes.
+/// `nonblocking_crate!("path/to/package")` checks another package, the
+/// path relative to the file the macro is in (as `include_str!` reads it).
+///
+/// In plain code rustc rejects an unknown attribute, and any attribute
+/// macro on a statement, so the escape hatches are
+/// [`#[bridge_runtime::allow_blocking]`](macro@allow_blocking) on a fn, an
+/// `impl`, a `trait` or an inline `mod`, and
+/// [`bridge_runtime::allow_blocking(|| ..)`](fn@allow_blocking) around one
+/// expression.
+pub use bridge_macros::nonblocking_crate;
+
+/// Lets a fn, an `impl`, a `trait` or an inline `mod` through the blocking
+/// checks of [`nonblocking_crate!`] and [`#[nonblocking]`](nonblocking).
+/// Alone it changes nothing: the item is compiled as written.
+///
+/// On anything else it is an error; for one expression, use the function
+/// [`allow_blocking`](fn@allow_blocking). Inside a `#[nonblocking]` item,
+/// `#[allow_blocking]` also goes on statements, expressions and match arms.
+///
+/// ```
+/// pub struct Cache;
+///
+/// impl Cache {
+///     /// Reads the whole cache once, at start-up, before serving.
+///     #[bridge_runtime::allow_blocking]
+///     pub async fn warm_up(&self) -> usize {
+///         std::fs::read("Cargo.toml").map_or(0, |b| b.len())
+///     }
+/// }
+/// # assert!(futures::executor::block_on(Cache.warm_up()) > 0);
+/// ```
+pub use bridge_macros::allow_blocking;
+
+/// Runs `f` and returns its result: marks one expression whose blocking is
+/// intended, for [`nonblocking_crate!`] and [`#[nonblocking]`](nonblocking),
+/// which let it through. It changes nothing else.
+///
+/// ```
+/// #[bridge_runtime::nonblocking]
+/// async fn start(path: &str) -> bool {
+///     // Once, before the server accepts anything.
+///     bridge_runtime::allow_blocking(|| std::fs::metadata(path).is_ok())
+/// }
+/// # assert!(futures::executor::block_on(start("Cargo.toml")));
+/// ```
+#[inline]
+pub fn allow_blocking<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 pub use pool::{CpuPool, IoPool};
 pub use shared::{SetRuntimeError, set_runtime};
 pub use stats::PoolStats;

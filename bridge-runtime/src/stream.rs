@@ -245,10 +245,10 @@ fn finish<T>(state: &mut State<T>, cx: &mut Context<'_>) -> Poll<()> {
             resume_unwind(payload);
         }
     }
-    if let State::Panicked(_) = state {
-        if let State::Panicked(payload) = std::mem::replace(state, State::Done) {
-            resume_unwind(payload);
-        }
+    if let State::Panicked(_) = state
+        && let State::Panicked(payload) = std::mem::replace(state, State::Done)
+    {
+        resume_unwind(payload);
     }
     Poll::Ready(())
 }

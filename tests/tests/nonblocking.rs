@@ -1,11 +1,23 @@
-//! `#[nonblocking]` lets through what is not blocking the executor: this
-//! file compiles only if none of it is flagged. The rejected calls are in
-//! `ui-tests/nonblocking/`.
+//! `#[nonblocking]` and `nonblocking_crate!` let through what is not
+//! blocking the executor: this file compiles only if none of it is flagged.
+//! The rejected calls are in `ui-tests/nonblocking/`.
 
 use std::sync::mpsc;
 use std::time::Duration;
 
 use bridge_runtime::{blocking, nonblocking, offload};
+
+#[path = "nonblocking/allow_forms.rs"]
+mod allow_forms;
+#[path = "nonblocking/own_names.rs"]
+mod own_names;
+#[path = "nonblocking/tokio_imports.rs"]
+mod tokio_imports;
+
+// The whole of this package's `src/`, and a small service written with
+// idiomatic tokio, are clean.
+bridge_runtime::nonblocking_crate!();
+bridge_runtime::nonblocking_crate!("../fixtures/nonblocking/clean");
 
 #[nonblocking]
 async fn tokio_apis_and_offloaded_closures(dir: std::path::PathBuf) -> std::io::Result<usize> {
@@ -31,6 +43,17 @@ async fn allow_blocking_lets_one_statement_through() -> u32 {
     let value = std::fs::metadata("Cargo.toml").map(|m| m.len() > 0);
     assert_eq!(value.ok(), Some(true));
     7
+}
+
+#[nonblocking]
+async fn a_closure_bound_first_then_handed_to_a_pool(dir: std::path::PathBuf) -> bool {
+    let path = dir.join("Cargo.toml");
+    let work = move || std::fs::metadata(path).is_ok();
+    let found = tokio::task::spawn_blocking(work).await.unwrap_or(false);
+    let again = move || std::fs::metadata(dir.join("Cargo.toml")).is_ok();
+    // Handed over inside another closure.
+    let found_again = tokio::task::spawn_blocking(again).await.unwrap_or(false);
+    found && found_again
 }
 
 #[nonblocking]
@@ -108,18 +131,72 @@ async fn checked_code_compiles_and_runs() {
     assert_eq!(from_worker, 3);
     assert_eq!(checked::in_a_module().await, 4);
     assert_eq!(checked::sync_in_a_module(), 5);
+    assert!(a_closure_bound_first_then_handed_to_a_pool(".".into()).await);
+}
+
+#[tokio::test]
+async fn tokio_futures_handed_on_compile_and_run() {
+    let text = tokio_imports::read_with_timeout("Cargo.toml")
+        .await
+        .expect("read");
+    assert!(text.contains("bridge-tests"));
+    assert_eq!(tokio_imports::receive_with_timeout().await, Some(7));
+    assert!(tokio_imports::spawned_read("Cargo.toml".into()).await > 0);
+    let both = tokio_imports::joined_reads(vec!["Cargo.toml".into(), "Cargo.toml".into()]).await;
+    assert_eq!(both, 2 * text.len());
+    assert!(tokio_imports::metadata_future("Cargo.toml").await);
+    let len = tokio::task::spawn_blocking(|| tokio_imports::read_len_blocking("Cargo.toml".into()))
+        .await
+        .expect("ran");
+    assert_eq!(len, text.len());
+}
+
+#[tokio::test]
+async fn own_items_named_like_std_compile_and_run() {
+    assert_eq!(own_names::uses_own_names().await, 5);
+    assert_eq!(own_names::service::cached("abc").await, 3);
+}
+
+#[tokio::test]
+async fn allow_blocking_forms_compile_and_run() {
+    let len = allow_forms::on_statements("Cargo.toml").await;
+    assert!(len > 0 && len % 2 == 0, "both reads counted: {len}");
+    assert_eq!(allow_forms::on_match_arms(false).await, 2);
+    assert!(allow_forms::around_one_expression("Cargo.toml").await);
+    let warm = allow_forms::service::Warm;
+    assert_eq!(allow_forms::service::start_up().await, 1);
+    assert_eq!(
+        warm.load().await + warm.reload().await + warm.quick().await,
+        9
+    );
+    assert_eq!(allow_forms::plain_fn().await, 5);
+    assert_eq!(allow_forms::Plain.method().await, 6);
+    let sync = tokio::task::spawn_blocking(|| {
+        allow_forms::service::sync_start_up()
+            + allow_forms::plain_blocking_first()
+            + allow_forms::plain_blocking_second()
+    });
+    assert_eq!(sync.await.expect("ran"), 24);
 }
 
 /// What the checker cannot see, by design: it reads syntax, not types. A
-/// blocking call behind a wrapper fn, or reached through a variable it
-/// cannot trace, compiles. (These would block; that is the documented limit.)
+/// blocking call behind a sync wrapper fn, a value whose kind no `let`,
+/// parameter, field or static shows, a path whose meaning is out of view:
+/// all compile. (These would block; that is the documented limit.)
 mod cannot_see {
+    use std::sync::mpsc::Receiver;
     use std::time::Duration;
 
     use bridge_runtime::nonblocking;
 
     fn nap(d: Duration) {
         std::thread::sleep(d);
+    }
+
+    fn make_receiver() -> Receiver<u8> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        tx.send(2).ok();
+        rx
     }
 
     #[nonblocking]
@@ -129,15 +206,21 @@ mod cannot_see {
     }
 
     #[nonblocking]
-    pub async fn through_an_argument(rx: std::sync::mpsc::Receiver<u8>) -> u8 {
+    pub async fn through_a_returned_value() -> u8 {
+        let rx = make_receiver();
         rx.recv().unwrap_or(0)
+    }
+
+    #[nonblocking]
+    pub async fn through_a_generic<R: std::io::Read>(mut reader: R) -> usize {
+        let mut buf = [0u8; 4];
+        reader.read(&mut buf).unwrap_or(0)
     }
 }
 
 #[tokio::test]
 async fn what_it_cannot_see_compiles() {
     assert_eq!(cannot_see::through_a_wrapper().await, 1);
-    let (tx, rx) = std::sync::mpsc::channel();
-    tx.send(2).ok();
-    assert_eq!(cannot_see::through_an_argument(rx).await, 2);
+    assert_eq!(cannot_see::through_a_returned_value().await, 2);
+    assert_eq!(cannot_see::through_a_generic(&b"abcdef"[..]).await, 4);
 }

@@ -31,15 +31,15 @@ pub(super) fn check(function: &FnItem, options: &Options, errors: &mut Errors) {
             "`#[blocking]` needs the fn's body; in a trait, declare the blocking `fn` and put `#[blocking]` on the `async fn` of each impl",
         );
     }
-    if let Some(keep) = &options.keep {
-        if keep.name == sig.ident {
-            errors.at(
+    if let Some(keep) = &options.keep
+        && keep.name == sig.ident
+    {
+        errors.at(
                 &keep.written,
                 format!(
                     "`keep = {0}` is the fn's own name, which the blocking version takes: choose another, like `keep = {0}_async`",
                     keep.name
                 ),
             );
-        }
     }
 }

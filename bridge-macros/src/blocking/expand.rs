@@ -133,25 +133,24 @@ fn stream_to_iterator(ty: &Type) -> Option<(Type, Path, Option<Type>)> {
     let mut stream = None;
     let mut item = None;
     for bound in &mut iterator.bounds {
-        if let TypeParamBound::Trait(trait_bound) = bound {
-            if let Some(last) = trait_bound.path.segments.last() {
-                if last.ident == "Stream" {
-                    let arguments = last.arguments.clone();
-                    if let syn::PathArguments::AngleBracketed(args) = &arguments {
-                        for arg in &args.args {
-                            if let syn::GenericArgument::AssocType(assoc) = arg {
-                                if assoc.ident == "Item" {
-                                    item = Some(assoc.ty.clone());
-                                }
-                            }
-                        }
+        if let TypeParamBound::Trait(trait_bound) = bound
+            && let Some(last) = trait_bound.path.segments.last()
+            && last.ident == "Stream"
+        {
+            let arguments = last.arguments.clone();
+            if let syn::PathArguments::AngleBracketed(args) = &arguments {
+                for arg in &args.args {
+                    if let syn::GenericArgument::AssocType(assoc) = arg
+                        && assoc.ident == "Item"
+                    {
+                        item = Some(assoc.ty.clone());
                     }
-                    stream = Some(std::mem::replace(
-                        &mut trait_bound.path,
-                        syn::parse_quote!(::core::iter::Iterator #arguments),
-                    ));
                 }
             }
+            stream = Some(std::mem::replace(
+                &mut trait_bound.path,
+                syn::parse_quote!(::core::iter::Iterator #arguments),
+            ));
         }
     }
     stream.map(|path| (Type::ImplTrait(iterator), path, item))

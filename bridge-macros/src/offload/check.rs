@@ -75,16 +75,16 @@ pub(super) fn check(function: &FnItem, options: &Options, errors: &mut Errors) {
             );
         }
     }
-    if let Some(keep) = &options.keep {
-        if keep.name == sig.ident {
-            errors.at(
+    if let Some(keep) = &options.keep
+        && keep.name == sig.ident
+    {
+        errors.at(
                 &keep.written,
                 format!(
                     "`keep = {0}` is the fn's own name, which the async version takes: choose another, like `keep = {0}_blocking`",
                     keep.name
                 ),
             );
-        }
     }
 }
 
@@ -135,10 +135,10 @@ pub(super) fn static_lifetimes(sig: &Signature) -> Vec<Lifetime> {
         .collect();
     if let Some(clause) = &sig.generics.where_clause {
         for predicate in &clause.predicates {
-            if let syn::WherePredicate::Lifetime(p) = predicate {
-                if p.bounds.iter().any(is_static) {
-                    statics.push(p.lifetime.clone());
-                }
+            if let syn::WherePredicate::Lifetime(p) = predicate
+                && p.bounds.iter().any(is_static)
+            {
+                statics.push(p.lifetime.clone());
             }
         }
     }

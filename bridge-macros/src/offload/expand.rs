@@ -55,40 +55,40 @@ pub(super) fn expand(
         }
     };
 
-    if let ReturnType::Type(arrow, ty) = &sig.output {
-        if let Some(item_args) = iterator_item(ty) {
-            let runner = match kind {
-                Kind::Io => quote!(#private::io_iter),
-                Kind::Cpu => quote!(#private::cpu_iter),
-            };
-            let buffer = match &options.buffer {
-                None => quote!(#krate::DEFAULT_BUFFER),
-                Some((_, expr)) => buffer_size(expr),
-            };
-            generated.output = ReturnType::Type(
-                *arrow,
-                Box::new(syn::parse_quote!(
-                    impl #private::Stream #item_args + ::core::marker::Send + 'static
-                )),
-            );
-            let mut asserts = type_param_check(&mut generated, sig, &private);
-            asserts.extend(send_asserts(&generated, &private));
-            // The runner's `Item: Send + 'static` bound is the check of the
-            // items: at the iterator's type, like a result's.
-            let at = item_type(item_args).map_or_else(|| item::first_span(ty), item::first_span);
-            let call = spanned_call(
-                &runner,
-                quote!(#pool, #what, #buffer, move || #closure_body),
-                at,
-                false,
-            );
-            let block = item::in_body_braces(body, quote!(#(#inner)* #asserts #call));
-            return quote! {
-                #kept
-                #(#attrs)*
-                #vis #generated #block
-            };
-        }
+    if let ReturnType::Type(arrow, ty) = &sig.output
+        && let Some(item_args) = iterator_item(ty)
+    {
+        let runner = match kind {
+            Kind::Io => quote!(#private::io_iter),
+            Kind::Cpu => quote!(#private::cpu_iter),
+        };
+        let buffer = match &options.buffer {
+            None => quote!(#krate::DEFAULT_BUFFER),
+            Some((_, expr)) => buffer_size(expr),
+        };
+        generated.output = ReturnType::Type(
+            *arrow,
+            Box::new(syn::parse_quote!(
+                impl #private::Stream #item_args + ::core::marker::Send + 'static
+            )),
+        );
+        let mut asserts = type_param_check(&mut generated, sig, &private);
+        asserts.extend(send_asserts(&generated, &private));
+        // The runner's `Item: Send + 'static` bound is the check of the
+        // items: at the iterator's type, like a result's.
+        let at = item_type(item_args).map_or_else(|| item::first_span(ty), item::first_span);
+        let call = spanned_call(
+            &runner,
+            quote!(#pool, #what, #buffer, move || #closure_body),
+            at,
+            false,
+        );
+        let block = item::in_body_braces(body, quote!(#(#inner)* #asserts #call));
+        return quote! {
+            #kept
+            #(#attrs)*
+            #vis #generated #block
+        };
     }
 
     let runner = match kind {
@@ -228,21 +228,21 @@ fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
         if item::contains_impl_trait(ty) {
             // Not nameable: checked through the argument's value, which
             // `rebind_args` gave a plain name.
-            if let FnArg::Typed(typed) = input {
-                if let Pat::Ident(ident) = &*typed.pat {
-                    if ident.by_ref.is_none() && ident.subpat.is_none() {
-                        let span = impl_trait_span(ty);
-                        let name = Ident::new(
-                            &ident.ident.to_string(),
-                            ident.ident.span().located_at(span),
-                        );
-                        let private = respan_shallow(private.clone(), span);
-                        asserts.extend(quote_spanned! {span=>
-                            #(#cfgs)*
-                            #private::offloaded_argument_must_be_send_and_static(#private::type_of(&#name));
-                        });
-                    }
-                }
+            if let FnArg::Typed(typed) = input
+                && let Pat::Ident(ident) = &*typed.pat
+                && ident.by_ref.is_none()
+                && ident.subpat.is_none()
+            {
+                let span = impl_trait_span(ty);
+                let name = Ident::new(
+                    &ident.ident.to_string(),
+                    ident.ident.span().located_at(span),
+                );
+                let private = respan_shallow(private.clone(), span);
+                asserts.extend(quote_spanned! {span=>
+                    #(#cfgs)*
+                    #private::offloaded_argument_must_be_send_and_static(#private::type_of(&#name));
+                });
             }
             continue;
         }

@@ -1,0 +1,249 @@
+//! The checker called as plain functions: the crate scan on the fixture
+//! packages (tests/fixtures/nonblocking), and single items without a file
+//! around them (outside a compiler, a token has no file), where what is
+//! outside the item is unknown and the checker must stay silent about it.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::quote;
+
+use super::crate_scan;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/nonblocking")
+        .join(name)
+}
+
+fn relative(files: &[PathBuf], dir: &Path) -> Vec<String> {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let f = f.canonicalize().unwrap_or_else(|_| f.clone());
+            f.strip_prefix(&dir)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_crate_scan_lists_every_finding_of_the_service_and_nothing_else() {
+    let dir = fixture("service");
+    let report = crate_scan::scan(&dir);
+    assert_eq!(report.problems, Vec::<String>::new());
+    let blocking_fn = "`fetch_len` is a `#[blocking]` fn, which blocks until its future is done: you are already in async code, so `.await` its async version, `fetch_len_async(..)`";
+    let expected = [
+        format!("src/bin/worker.rs:6:15: {blocking_fn}"),
+        "src/bin/worker.rs:7:5: `std::thread::sleep` blocks the executor's thread, and every task waiting for it: use `tokio::time::sleep(..).await`".to_owned(),
+        "src/handlers/files.rs:5:20: `std::fs::File::create` blocks the executor's thread on the disk: use `tokio::fs` (`.await` it), or move the work into an `#[offload(io)]` fn".to_owned(),
+        format!("src/handlers/mod.rs:8:5: {blocking_fn}"),
+        "src/handlers/mod.rs:24:5: `std::fs::read_to_string` blocks the executor's thread on the disk: use `tokio::fs` (`.await` it), or move the work into an `#[offload(io)]` fn".to_owned(),
+        "src/jobs.rs:14:34: `Condvar::wait` blocks the executor's thread until another thread notifies it: use `tokio::sync::Notify` and `.notified().await`".to_owned(),
+        "src/jobs.rs:25:5: `load_sync` is the blocking original that `#[offload(.., keep = load_sync)]` keeps, and runs its body on the executor's thread: `.await` `load(..)` instead".to_owned(),
+    ];
+    assert_eq!(report.findings, expected);
+    assert_eq!(
+        relative(&report.files, &dir),
+        [
+            "src/bin/worker.rs",
+            "src/client.rs",
+            "src/handlers/files.rs",
+            "src/handlers/mod.rs",
+            "src/jobs.rs",
+            "src/lib.rs"
+        ]
+    );
+}
+
+#[test]
+fn the_clean_service_has_no_finding() {
+    let dir = fixture("clean");
+    let report = crate_scan::scan(&dir);
+    assert_eq!(report.problems, Vec::<String>::new());
+    assert_eq!(report.findings, Vec::<String>::new());
+    assert_eq!(
+        relative(&report.files, &dir),
+        ["src/main.rs", "src/routes.rs", "src/store.rs"]
+    );
+}
+
+#[test]
+fn a_folder_without_src_is_a_problem_not_a_pass() {
+    let report = crate_scan::scan(&fixture(""));
+    assert_eq!(report.findings, Vec::<String>::new());
+    assert_eq!(report.problems.len(), 1);
+    assert!(report.problems[0].starts_with("found no `src/` folder in"));
+}
+
+/// The `compile_error!` messages of an expansion.
+fn errors_in(output: &TokenStream) -> Vec<String> {
+    let trees: Vec<TokenTree> = output.clone().into_iter().collect();
+    let mut found = Vec::new();
+    for (i, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "compile_error" => {
+                if let Some(TokenTree::Group(group)) = trees.get(i + 2) {
+                    let text = group.stream().to_string();
+                    let text = syn::parse_str::<syn::LitStr>(&text).map_or(text, |l| l.value());
+                    found.push(text);
+                }
+            }
+            TokenTree::Group(group) => found.extend(errors_in(&group.stream())),
+            _ => {}
+        }
+    }
+    found
+}
+
+#[test]
+fn the_expansion_includes_every_file_read_so_that_cargo_rebuilds_on_a_change() {
+    let dir = fixture("service")
+        .canonicalize()
+        .expect("the fixture exists");
+    let literal = dir.to_string_lossy().into_owned();
+    let output = crate_scan::nonblocking_crate(quote!(#literal));
+    let text = output.to_string();
+    let report = crate_scan::scan(&dir);
+    assert_eq!(report.files.len(), 6);
+    for file in &report.files {
+        let included = format!("include_bytes ! ({:?})", file.display().to_string());
+        assert!(text.contains(&included), "{included} missing from {text}");
+    }
+    let errors = errors_in(&output);
+    assert_eq!(errors, report.findings);
+}
+
+/// The messages `#[nonblocking]` gives on `item`, alone (no file around it).
+fn check(item: &str) -> Vec<String> {
+    let item = TokenStream::from_str(item).expect("tokens");
+    errors_in(&super::nonblocking(TokenStream::new(), item))
+}
+
+#[test]
+fn without_its_file_a_path_whose_module_is_not_in_view_is_not_reported() {
+    // `thread` and `fs` could be tokio's, or the user's own, imported
+    // outside the item: silence. Full std paths are std's.
+    let found = check(
+        "async fn f(d: Duration) { thread::sleep(d); fs::read(p); sleep(d); std::thread::sleep(d); }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`std::thread::sleep`"));
+}
+
+#[test]
+fn a_local_variable_hides_a_blocking_name_and_a_let_forgets_what_it_shadows() {
+    let found = check(
+        "async fn f() {
+            use std::thread::sleep;
+            let sleep = |_: u8| ();
+            sleep(1);
+            let (_tx, rx) = std::sync::mpsc::channel::<u8>();
+            let rx = tokio_channel(rx);
+            rx.recv();
+        }",
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn a_closure_is_async_code_unless_handed_to_another_thread() {
+    let found = check(
+        "async fn f() {
+            let inline = || std::fs::read(\"a\");
+            let moved = || std::fs::read(\"b\");
+            let _ = std::thread::spawn(moved);
+            let _ = inline();
+            rayon::spawn(|| { std::fs::read(\"c\").ok(); });
+        }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`std::fs::read`"));
+}
+
+#[test]
+fn a_sync_closure_handed_to_an_awaited_call_runs_elsewhere() {
+    // tokio's own `fs` does this: `asyncify(move || std::fs::read(path)).await`.
+    // A call that takes a sync closure and is awaited runs it off the
+    // executor; otherwise it would not need to be a future.
+    let found = check(
+        "async fn f(path: PathBuf) {
+            asyncify(move || std::fs::read(path)).await;
+            pool.with_conn(|c| c.query()).await;
+            let pending = later(|| std::fs::read(\"x\"));
+        }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+}
+
+#[test]
+fn an_awaited_call_is_async_whatever_its_name() {
+    let found = check(
+        "async fn f(h: Handle) { h.block_on(x); h.spawn(y).await; futures::executor::block_on(z).await; }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`block_on`"));
+}
+
+#[test]
+fn only_async_code_is_checked() {
+    let found = check(
+        "impl S {
+            fn warm(&self) { std::thread::sleep(d); }
+            async fn hot(&self) { let f = || async { std::thread::sleep(d) }; fn inner() { std::thread::sleep(d); } }
+        }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+}
+
+#[test]
+fn allow_blocking_in_a_macro_argument_is_removed() {
+    let item = TokenStream::from_str(
+        "async fn f() { println!(\"{}\", #[allow_blocking] std::fs::read(p).is_ok()); }",
+    )
+    .expect("tokens");
+    let output = super::nonblocking(TokenStream::new(), item).to_string();
+    assert!(!output.contains("allow_blocking"), "{output}");
+    assert!(output.contains("std :: fs :: read"), "{output}");
+    assert!(errors_in(&output.parse().expect("tokens")).is_empty());
+}
+
+#[test]
+fn no_input_makes_the_crate_check_or_the_marker_panic() {
+    let inputs = [
+        "",
+        "\"\"",
+        "x",
+        "\"/no/such/package\"",
+        "\"..\"",
+        "1, 2",
+        "struct S;",
+        "fn f() {}",
+        "impl S { fn g(&self); }",
+        "#[x] mod m;",
+        "fn f(&self);",
+        "= =",
+        "reason = \"start-up\"",
+    ];
+    for input in inputs {
+        let tokens = TokenStream::from_str(input).unwrap_or_default();
+        let run = || {
+            crate_scan::nonblocking_crate(tokens.clone());
+            super::allow::attribute(TokenStream::new(), tokens.clone());
+            super::allow::attribute(
+                tokens.clone(),
+                quote!(
+                    fn f() {}
+                ),
+            )
+        };
+        let output = std::panic::catch_unwind(run)
+            .unwrap_or_else(|_| panic!("a macro panicked on `{input}`"));
+        assert!(output.to_string().contains("fn f"), "the item is kept");
+    }
+}

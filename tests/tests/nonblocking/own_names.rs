@@ -1,0 +1,46 @@
+//! The user's own `struct Runtime`, `mod fs` and `mod thread`, called as
+//! `Runtime::new()`, `fs::read(..)` and `thread::sleep(..)`: not std's or
+//! tokio's, and not reported.
+
+use bridge_runtime::nonblocking;
+
+pub struct Runtime {
+    pub name: &'static str,
+}
+
+impl Runtime {
+    pub fn new() -> Self {
+        Runtime { name: "own" }
+    }
+}
+
+pub mod fs {
+    /// Reads from a cache, not from the disk.
+    pub fn read(key: &str) -> Option<usize> {
+        Some(key.len())
+    }
+}
+
+pub mod thread {
+    /// Records a pause, does not pause.
+    pub fn sleep(ticks: u32) -> u32 {
+        ticks
+    }
+}
+
+#[nonblocking]
+pub async fn uses_own_names() -> usize {
+    let runtime = Runtime::new();
+    let read = fs::read(runtime.name).unwrap_or(0);
+    let slept = thread::sleep(2) as usize;
+    read + slept
+}
+
+#[nonblocking]
+pub mod service {
+    use super::fs;
+
+    pub async fn cached(key: &str) -> usize {
+        fs::read(key).unwrap_or(0)
+    }
+}
