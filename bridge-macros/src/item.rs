@@ -342,6 +342,15 @@ pub(crate) fn without_attributes(mut function: FnItem, names: &[&str]) -> TokenS
     function.into_token_stream()
 }
 
+/// `{ tokens }` with the braces of the user's body: rustc measures an item
+/// from its first token to its last, so the generated fn is "defined" at
+/// the user's fn rather than at the attribute.
+pub(crate) fn in_body_braces(body: &Body, tokens: TokenStream) -> TokenStream {
+    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, tokens);
+    group.set_span(body.block.brace_token.span.join());
+    proc_macro2::TokenTree::Group(group).into()
+}
+
 /// `tokens` with every token, inside groups too, at `span`.
 pub(crate) fn respan_deep(tokens: TokenStream, span: Span) -> TokenStream {
     tokens

@@ -11,29 +11,31 @@ use std::sync::Mutex;
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 
-use crate::args::{Attribute, attribute_span};
+use crate::args::{Attribute, Options, attribute_span};
 use crate::errors::Errors;
 
 /// The runtime's path for the expansion; reports a renamed dependency that
 /// `crate = ..` does not name.
 pub(crate) fn runtime_path(
     attribute: Attribute,
-    given: Option<&syn::Path>,
+    options: &Options,
     errors: &mut Errors,
 ) -> TokenStream {
+    let given = options.krate.as_ref();
+    let kind = options.kind.as_ref().map_or("io", |(kind, _)| kind.name());
     if let Some(path) = given {
         return path.to_token_stream();
     }
     if let Some(name) = renamed_runtime() {
+        let example = match attribute {
+            Attribute::Offload => format!("#[offload({kind}, crate = ::{name})]"),
+            Attribute::Blocking => format!("#[blocking(crate = ::{name})]"),
+        };
         errors.span(
             attribute_span(),
             format!(
-                "this crate depends on `bridge-runtime` under the name `{name}` (its `Cargo.toml` renames it), so `#[{0}]` cannot find it as `::bridge_runtime`: add `crate = ::{name}` to the attribute, like `#[{0}({1}crate = ::{name})]`",
+                "this crate depends on `bridge-runtime` under the name `{name}` (its `Cargo.toml` renames it), so `#[{}]` cannot find it as `::bridge_runtime`: add `crate = ::{name}` to the attribute, like `{example}`",
                 attribute.name(),
-                match attribute {
-                    Attribute::Offload => "io, ",
-                    Attribute::Blocking => "",
-                }
             ),
         );
     }

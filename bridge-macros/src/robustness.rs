@@ -45,6 +45,9 @@ const ITEMS: &[&str] = &[
     "mod m { use std::thread::sleep as nap; pub async fn f() { nap(d); let (tx, rx) = std::sync::mpsc::channel(); rx.recv(); } }",
     "async fn g() { #[allow_blocking] std::thread::sleep(d); let c = Command::new(\"ls\"); c.output(); futures::executor::block_on(x); }",
     "#[doc = \"x\"] #[blocking] #[offload(io)] pub(crate) unsafe fn u<T>(x: impl Fn() + 'static) -> Box<dyn Any> where T: Send { todo!() }",
+    "fn inner(ref a: String, (ref mut b, c): (Vec<u8>, impl Display), #[cfg(any())] d: Rc<u8>) -> u8 { #![allow(unused)] inner(a, b) }",
+    "#[offload(cpu)] fn twice<'a: 'static, T: Into<U> + Send>(x: &'a str, t: T) -> Self where 'a: 'static, T: 'static { Self::twice(x, t) }",
+    "async fn s(#[cfg_attr(all(), allow(unused))] x: u8) -> impl Stream<Item = Rc<u8>> + Send + '_ { #![deny(warnings)] self.s(x) }",
 ];
 
 const ARGS: &[&str] = &[
@@ -67,6 +70,12 @@ const ARGS: &[&str] = &[
     "= = ,, io",
     "crate = ",
     "strict",
+    "io, keep = Self::k",
+    "cpu, keep = a::b::<c>",
+    "io, buffer = N * 2",
+    "io, buffer = 8usize, buffer = 9",
+    "io, local",
+    "local, local, io",
 ];
 
 /// A span with a location, as the compiler gives every token of an input.

@@ -202,6 +202,22 @@ fn blocking_in_current_thread(rt: &Runtime, iters: u64) -> Duration {
     })
 }
 
+/// `iters` round trips through `spawn_blocking` on a current-thread
+/// runtime: the reference for the current-thread row.
+fn spawn_blocking_round_trip(rt: &Runtime, iters: u64) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        for i in 0..iters {
+            black_box(
+                tokio::task::spawn_blocking(move || black_box(i) + 1)
+                    .await
+                    .unwrap(),
+            );
+        }
+        start.elapsed()
+    })
+}
+
 fn blocking_benches(c: &mut Criterion) {
     let shared = bridge_shared_handle();
     let multi = runtime();
@@ -224,6 +240,9 @@ fn blocking_benches(c: &mut Criterion) {
     });
     group.bench_function("current_thread_runtime", |b| {
         b.iter_custom(|n| blocking_in_current_thread(&current, n))
+    });
+    group.bench_function("current_thread_spawn_blocking_round_trip", |b| {
+        b.iter_custom(|n| spawn_blocking_round_trip(&current, n))
     });
     group.finish();
 }
@@ -306,6 +325,13 @@ fn ratios() {
         200,
         |n| blocking_in_current_thread(&current, n),
         blocking_plain,
+    );
+    interleaved(
+        "blocking in current-thread vs spawn_blocking",
+        21,
+        1_000,
+        |n| blocking_in_current_thread(&current, n),
+        |n| spawn_blocking_round_trip(&current, n),
     );
     println!("\ninterleaved A/B (A = bridge, B = the reference), median per call over rounds:");
     interleaved(

@@ -90,8 +90,13 @@ where
     if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
         return on_helper_thread(what, future);
     }
+    let polling_a_task = polling_a_task();
     let mut future = Some(future);
-    match try_block_in_place(|| future.take().map(|future| on_this_thread(&handle, future))) {
+    match try_block_in_place(|| {
+        future
+            .take()
+            .map(|future| on_this_thread(&handle, polling_a_task, future))
+    }) {
         Ok(Some(output)) => output,
         // `block_in_place` refused: a `LocalSet`, or a current-thread
         // runtime that entered this handle.
@@ -136,10 +141,13 @@ pub(crate) fn block_on_local_named<F: Future>(what: &str, future: F) -> F::Outpu
         return shared::handle().block_on(future);
     };
     if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
+        let polling_a_task = polling_a_task();
         let mut future = Some(future);
-        if let Ok(Some(output)) =
-            try_block_in_place(|| future.take().map(|future| on_this_thread(&handle, future)))
-        {
+        if let Ok(Some(output)) = try_block_in_place(|| {
+            future
+                .take()
+                .map(|future| on_this_thread(&handle, polling_a_task, future))
+        }) {
             return output;
         }
     }
@@ -156,17 +164,58 @@ pub(crate) fn block_on_local_named<F: Future>(what: &str, future: F) -> F::Outpu
 /// `block_in_place`): driven by the caller's runtime from one of its tasks
 /// (a worker's, or a `spawn_blocking` thread's), by the shared runtime
 /// otherwise, or when the caller's runtime is shutting down.
-fn on_this_thread<F: Future>(handle: &Handle, future: F) -> F::Output {
-    if tokio::task::try_id().is_some() && !shutting_down(handle) {
+///
+/// `polling_a_task`: the caller is a worker polling a task, so its runtime
+/// is running (a runtime that shuts down drops its tasks, it does not poll
+/// them), and no probe is needed.
+fn on_this_thread<F: Future>(handle: &Handle, polling_a_task: bool, future: F) -> F::Output {
+    if polling_a_task || (tokio::task::try_id().is_some() && !shutting_down(handle)) {
         handle.block_on(future)
     } else {
         shared::handle().block_on(future)
     }
 }
 
+/// True on a runtime thread that is polling a task with its scheduler at
+/// hand: there, tokio defers the wake-up of a task that yields instead of
+/// waking it at once. Elsewhere (no runtime, a `spawn_blocking` thread, a
+/// worker dropping tasks while its runtime shuts down, a worker inside
+/// `block_in_place`) the wake-up comes at once. Costs a thread-local read
+/// and one poll of `yield_now`.
+fn polling_a_task() -> bool {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::task::{Wake, Waker};
+
+    struct Woken(AtomicBool);
+    impl Wake for Woken {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    thread_local! {
+        static PROBE: (Arc<Woken>, Waker) = {
+            let woken = Arc::new(Woken(AtomicBool::new(false)));
+            (woken.clone(), Waker::from(woken))
+        };
+    }
+    PROBE
+        .try_with(|(woken, waker)| {
+            woken.0.store(false, Ordering::Relaxed);
+            let mut cx = Context::from_waker(waker);
+            let yielded = std::pin::pin!(tokio::task::yield_now()).poll(&mut cx);
+            yielded.is_pending() && !woken.0.load(Ordering::Relaxed)
+        })
+        .unwrap_or(false)
+}
+
 /// True if `handle`'s runtime is shutting down: it drops a task as soon as
 /// it is spawned. A runtime that shuts down runs no more timers, so a
-/// future waiting for one there would wait forever.
+/// future waiting for one there would wait forever. Costs a spawn: used
+/// only where [`polling_a_task`] cannot tell.
 fn shutting_down(handle: &Handle) -> bool {
     let probe = handle.spawn(std::future::pending::<()>());
     let dropped = probe.is_finished();

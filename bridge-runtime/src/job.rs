@@ -86,7 +86,8 @@ pub(crate) struct Job<F, R> {
     body: Option<F>,
     call: Arc<Call<R>>,
     counters: &'static Counters,
-    submitted_at: Instant,
+    /// When the call was submitted, if its pool measures times.
+    submitted_at: Option<Instant>,
     permit: Option<SemaphorePermit<'static>>,
     #[cfg(feature = "tracing")]
     context: crate::trace::Context,
@@ -112,7 +113,7 @@ where
             body: Some(body),
             call: call.clone(),
             counters,
-            submitted_at: Instant::now(),
+            submitted_at: counters.timing().then(Instant::now),
             permit: None,
             #[cfg(feature = "tracing")]
             context: crate::trace::Context::capture(),
@@ -136,7 +137,7 @@ where
             drop_guarded(body);
             return;
         }
-        let started = Instant::now();
+        let started = self.submitted_at.map(|_| Instant::now());
         self.counters.started();
         let caller: Arc<dyn cancel::Caller> = self.call.clone();
         #[cfg(feature = "tracing")]
@@ -169,11 +170,11 @@ where
         }
         // Read after the result is on its way, so the clock is not on the
         // caller's critical path; the run time includes handing it back.
-        let ended = Instant::now();
-        self.counters.timed(
-            started.duration_since(self.submitted_at),
-            ended.duration_since(started),
-        );
+        if let (Some(submitted), Some(started)) = (self.submitted_at, started) {
+            let ended = Instant::now();
+            self.counters
+                .timed(started - submitted, ended.duration_since(started));
+        }
     }
 }
 

@@ -548,16 +548,23 @@ pub mod __private {
 
     /// `#[blocking]` on an `async fn` returning `impl Stream`; `what` names
     /// the function.
-    pub fn blocking_without_local_needs_a_send_stream<F, S>(
+    ///
+    /// The iterator is boxed (one allocation per call, not per item): its
+    /// type then implements `Iterator` whatever the items, so items that
+    /// are not `Send` are reported once, by the bounds here, and not again
+    /// at the return type.
+    pub fn blocking_without_local_needs_a_send_stream<'s, F, S>(
         what: &'static str,
         future: F,
-    ) -> impl Iterator<Item = S::Item>
+    ) -> Box<dyn Iterator<Item = S::Item> + Send + 's>
     where
         F: Future<Output = S> + Send,
-        S: Stream + BlockingStreamMustBeSend,
+        S: Stream + BlockingStreamMustBeSend + 's,
         S::Item: BlockingStreamItemsMustBeSend,
     {
-        crate::block_on_stream(crate::blocking::block_on_named(what, future))
+        Box::new(crate::block_on_stream(crate::blocking::block_on_named(
+            what, future,
+        )))
     }
 
     /// `#[blocking(local)]` on an `async fn` returning `impl Stream`.

@@ -1,6 +1,6 @@
 //! Per-pool counters, and the snapshot users read.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// A snapshot of a pool's counters, from [`IoPool::stats`](crate::IoPool::stats)
@@ -58,10 +58,13 @@ pub struct PoolStats {
     /// asked [`cancelled`](crate::cancelled)) and their result was dropped.
     /// Also counted in `completed` or `panicked`.
     pub abandoned: u64,
-    /// Total time calls spent between submission and the start of their body.
+    /// Total time calls spent between submission and the start of their
+    /// body. Measured only while the pool measures times (see
+    /// [`IoPool::set_timing`](crate::IoPool::set_timing)); zero otherwise.
     pub queue_wait: Duration,
     /// Total time bodies spent running, each counted until its result was
     /// handed back to the caller (which adds a few microseconds per call).
+    /// Measured only while the pool measures times; zero otherwise.
     pub run_time: Duration,
 }
 
@@ -72,6 +75,8 @@ pub struct PoolStats {
 #[derive(Debug)]
 pub(crate) struct Counters {
     stripes: [Stripe; STRIPES],
+    /// Whether calls read the clock for `queue_wait` and `run_time`.
+    timing: AtomicBool,
 }
 
 const STRIPES: usize = 8;
@@ -131,7 +136,23 @@ impl Counters {
     pub(crate) const fn new() -> Self {
         Counters {
             stripes: [const { Stripe::new() }; STRIPES],
+            timing: AtomicBool::new(false),
         }
+    }
+
+    /// Counters whose calls read the clock from the start.
+    pub(crate) const fn timed_from_start() -> Self {
+        let mut counters = Counters::new();
+        counters.timing = AtomicBool::new(true);
+        counters
+    }
+
+    pub(crate) fn timing(&self) -> bool {
+        self.timing.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_timing(&self, on: bool) {
+        self.timing.store(on, Ordering::Relaxed);
     }
 
     fn mine(&self) -> &Stripe {

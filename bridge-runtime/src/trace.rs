@@ -13,10 +13,13 @@ impl Context {
         if !tracing::dispatcher::has_been_set() {
             return Context(None);
         }
-        Context(Some((
-            tracing::dispatcher::get_default(Dispatch::clone),
-            Span::current(),
-        )))
+        let dispatch = tracing::dispatcher::get_default(Dispatch::clone);
+        if dispatch.is::<tracing::subscriber::NoSubscriber>() {
+            // Nothing listens here: let the body use its own thread's
+            // default, which a subscriber installed later may become.
+            return Context(None);
+        }
+        Context(Some((dispatch, Span::current())))
     }
 
     /// Runs `f` under the captured dispatcher, inside the captured span.

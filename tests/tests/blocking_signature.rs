@@ -8,7 +8,9 @@ use std::time::Duration;
 use bridge_runtime::blocking;
 use futures_core::Stream;
 
-/// Docs and attributes are kept.
+/// Docs and attributes are kept: `#[must_use]` and the visibility are
+/// checked by `ui-tests/blocking/must_use_kept.rs` and
+/// `private_stays_private.rs`, where dropping them is a compile error.
 #[must_use]
 #[blocking]
 pub async fn total_len(words: &[&str], extra: &str) -> usize {

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use bridge_runtime::offload;
 
-/// Visibility, docs and attributes survive: the `cfg` on each variant picks
-/// one, and `#[must_use]` still applies to the async fn.
+/// Attributes survive: the `cfg` on each variant picks one (the test below
+/// sees "kept"). That `#[must_use]` still applies to the async fn, and that
+/// a private fn stays private, are compile errors, checked by
+/// `ui-tests/offload/must_use_kept.rs` and `private_stays_private.rs`.
 #[cfg(not(any()))]
 #[must_use]
 #[offload(io)]

@@ -31,7 +31,7 @@ impl Gauge {
     }
 }
 
-static LIMITED: IoPool = IoPool::new("limited", 2);
+static LIMITED: IoPool = IoPool::new("limited", 2).timed();
 static LIMITED_GAUGE: Gauge = Gauge::new();
 
 #[offload(io, pool = LIMITED)]
@@ -317,4 +317,21 @@ fn until(what: &str, ready: impl Fn() -> bool) {
         );
         std::thread::sleep(Duration::from_millis(1));
     }
+}
+
+static UNTIMED: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("untimed", 1);
+
+#[test]
+fn times_are_measured_only_while_timing_is_on() {
+    let nap = || std::thread::sleep(Duration::from_millis(5));
+    futures::executor::block_on(UNTIMED.run(nap));
+    assert_eq!(UNTIMED.stats().run_time, Duration::ZERO);
+    UNTIMED.set_timing(true);
+    futures::executor::block_on(UNTIMED.run(nap));
+    let timed = UNTIMED.stats();
+    assert!(timed.run_time >= Duration::from_millis(5), "{timed:?}");
+    UNTIMED.set_timing(false);
+    futures::executor::block_on(UNTIMED.run(nap));
+    assert_eq!(UNTIMED.stats().run_time, timed.run_time);
+    assert_eq!(UNTIMED.stats().completed, 3);
 }

@@ -105,15 +105,19 @@ pub(super) fn expand(
     };
     let inner = &body.inner;
 
-    quote! {
-        #kept
-        #(#attrs)*
-        #vis #sync_sig {
+    let block = item::in_body_braces(
+        body,
+        quote! {
             #(#inner)*
             #stream_path
             let #future_var = #future;
             #run
-        }
+        },
+    );
+    quote! {
+        #kept
+        #(#attrs)*
+        #vis #sync_sig #block
     }
 }
 

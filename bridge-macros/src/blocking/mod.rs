@@ -26,8 +26,7 @@ pub(crate) fn blocking(args: TokenStream, item: TokenStream) -> TokenStream {
         // A `#[blocking]` body is async code too.
         crate::nonblocking::check_async_body(&mut body.block, &mut errors);
     }
-    let krate =
-        crate::manifest::runtime_path(Attribute::Blocking, options.krate.as_ref(), &mut errors);
+    let krate = crate::manifest::runtime_path(Attribute::Blocking, &options, &mut errors);
     match &function.body {
         Ok(body) if errors.is_empty() => expand::expand(&options, &krate, &function, body),
         // Emitted without the attributes that would only add knock-on

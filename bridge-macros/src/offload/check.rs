@@ -125,7 +125,7 @@ fn check_lifetimes(sig: &Signature, statics: &[Lifetime], errors: &mut Errors) {
 
 /// The lifetime parameters bounded by `'static` (`<'a: 'static>` or
 /// `where 'a: 'static`): as good as `'static`.
-fn static_lifetimes(sig: &Signature) -> Vec<Lifetime> {
+pub(super) fn static_lifetimes(sig: &Signature) -> Vec<Lifetime> {
     let is_static = |l: &Lifetime| l.ident == "static";
     let mut statics: Vec<Lifetime> = sig
         .generics
@@ -374,10 +374,15 @@ fn check_recursion(sig: &Signature, options: &Options, body: &syn::Block, errors
     };
     finder.visit_block(body);
     for call in finder.calls {
-        let message = match &options.keep {
+        // The way the call is written (`name`, `Self::name`, `self.name`),
+        // with the kept name in place of the fn's.
+        let written = tokens(&call);
+        // A `keep` that is the fn's own name is an error of its own.
+        let keep = options.keep.as_ref().filter(|keep| keep.name != *name);
+        let message = match keep {
             Some(keep) => format!(
-                "`{name}` calls itself, but `#[offload]` makes `{name}` an `async fn`, so this call would return a future instead of recursing: call the blocking original, `{}`, here",
-                keep.name
+                "`{name}` calls itself, but `#[offload]` makes `{name}` an `async fn`, so this call would return a future instead of recursing: call the blocking original here, `{}`",
+                written.replacen(&name.to_string(), &keep.name.to_string(), 1)
             ),
             None => format!(
                 "`{name}` calls itself, but `#[offload]` makes `{name}` an `async fn`, so this call would return a future instead of recursing: keep the blocking fn with `keep = {name}_blocking` and call `{name}_blocking` here"

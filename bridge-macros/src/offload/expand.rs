@@ -71,7 +71,8 @@ pub(super) fn expand(
                     impl #private::Stream #item_args + ::core::marker::Send + 'static
                 )),
             );
-            let asserts = send_asserts(&generated, &private);
+            let mut asserts = type_param_check(&mut generated, sig, &private);
+            asserts.extend(send_asserts(&generated, &private));
             // The runner's `Item: Send + 'static` bound is the check of the
             // items: at the iterator's type, like a result's.
             let at = item_type(item_args).map_or_else(|| item::first_span(ty), item::first_span);
@@ -81,14 +82,11 @@ pub(super) fn expand(
                 at,
                 false,
             );
+            let block = item::in_body_braces(body, quote!(#(#inner)* #asserts #call));
             return quote! {
                 #kept
                 #(#attrs)*
-                #vis #generated {
-                    #(#inner)*
-                    #asserts
-                    #call
-                }
+                #vis #generated #block
             };
         }
     }
@@ -106,7 +104,8 @@ pub(super) fn expand(
         }
         _ => quote!(move || #closure_body),
     };
-    let asserts = send_asserts(&generated, &private);
+    let mut asserts = type_param_check(&mut generated, sig, &private);
+    asserts.extend(send_asserts(&generated, &private));
     // The runner's `R: Send + 'static` bound is the check of the result. The
     // call lends it the span of the return type's first token, so it is
     // reported there, once. (Naming the type in a turbofish would underline
@@ -120,14 +119,11 @@ pub(super) fn expand(
         ),
         ReturnType::Default => quote!(#runner(#pool, #what, #closure).await),
     };
+    let block = item::in_body_braces(body, quote!(#(#inner)* #asserts #call));
     quote! {
         #kept
         #(#attrs)*
-        #vis #generated {
-            #(#inner)*
-            #asserts
-            #call
-        }
+        #vis #generated #block
     }
 }
 
@@ -220,13 +216,6 @@ fn binds_mut_ref(pat: &Pat) -> bool {
 fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
     let type_params: Vec<&Ident> = sig.generics.type_params().map(|p| &p.ident).collect();
     let mut asserts = TokenStream::new();
-    for param in &type_params {
-        let span = param.span();
-        let private = respan_shallow(private.clone(), span);
-        asserts.extend(quote_spanned! {span=>
-            #private::offloaded_arguments_must_be_send_and_static::<#param>();
-        });
-    }
     for input in &sig.inputs {
         let (attrs, ty) = match input {
             FnArg::Receiver(receiver) if receiver.reference.is_none() => {
@@ -268,6 +257,110 @@ fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
         });
     }
     asserts
+}
+
+/// The fn's own type parameters cross to the pool's thread with the
+/// arguments, so they must be `Send + 'static`. The generated fn says so
+/// in its `where` clause (what its body needs, so nothing in it fails), and
+/// a nested fn with the parameters as the user bounded them checks them,
+/// each at the parameter: one error for one missing bound, however many
+/// arguments and results mention it.
+fn type_param_check(
+    generated: &mut Signature,
+    original: &Signature,
+    private: &TokenStream,
+) -> TokenStream {
+    let statics = super::check::static_lifetimes(original);
+    let params: Vec<&syn::TypeParam> = original.generics.type_params().collect();
+    if params.is_empty() {
+        return TokenStream::new();
+    }
+    // Next to the user's own bounds of each parameter, inline or in the
+    // `where` clause, so lints about bounds in two places stay quiet.
+    for param in &params {
+        let name = &param.ident;
+        let in_where = original.generics.where_clause.as_ref().is_some_and(|clause| {
+            clause.predicates.iter().any(|p| {
+                matches!(p, syn::WherePredicate::Type(p) if matches!(&p.bounded_ty, Type::Path(t) if t.qself.is_none() && t.path.is_ident(name)))
+            })
+        });
+        if in_where {
+            generated
+                .generics
+                .make_where_clause()
+                .predicates
+                .push(syn::parse_quote!(#name: ::core::marker::Send + 'static));
+        } else if let Some(generated_param) = generated
+            .generics
+            .type_params_mut()
+            .find(|p| p.ident == *name)
+        {
+            if generated_param.colon_token.is_none() {
+                generated_param.colon_token = Some(Token![:](name.span()));
+            }
+            generated_param
+                .bounds
+                .push(syn::parse_quote!(::core::marker::Send));
+            generated_param.bounds.push(syn::parse_quote!('static));
+        }
+    }
+    let mut declared = Vec::new();
+    let mut asserts = TokenStream::new();
+    for param in &params {
+        let name = &param.ident;
+        let mut bounds = portable_bounds(&param.bounds, &statics);
+        if let Some(clause) = &original.generics.where_clause {
+            for predicate in &clause.predicates {
+                if let syn::WherePredicate::Type(p) = predicate {
+                    let is_param = matches!(&p.bounded_ty, Type::Path(t) if t.qself.is_none() && t.path.is_ident(name));
+                    if is_param && p.lifetimes.is_none() {
+                        bounds.extend(portable_bounds(&p.bounds, &statics));
+                    }
+                }
+            }
+        }
+        declared.push(quote!(#name: #(#bounds)+*));
+        let span = name.span();
+        let private = respan_shallow(private.clone(), span);
+        asserts.extend(quote_spanned! {span=>
+            #private::offloaded_arguments_must_be_send_and_static::<#name>();
+        });
+    }
+    let check = Ident::new("__bridge_type_parameters", Span::mixed_site());
+    quote! {
+        #[allow(dead_code, clippy::extra_unused_type_parameters)]
+        fn #check<#(#declared),*>() {
+            #asserts
+        }
+    }
+}
+
+/// The bounds a nested fn can repeat: `'static` (or a lifetime bounded by
+/// it), and traits named without generic arguments, which resolve there as
+/// in the signature. Others (which may name the impl's parameters or
+/// `Self`) are left out; only a generic trait with a `Send` or `'static`
+/// supertrait would be missed.
+fn portable_bounds(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, Token![+]>,
+    statics: &[syn::Lifetime],
+) -> Vec<TokenStream> {
+    bounds
+        .iter()
+        .filter_map(|bound| match bound {
+            syn::TypeParamBound::Lifetime(l) if l.ident == "static" || statics.contains(l) => {
+                Some(quote!('static))
+            }
+            syn::TypeParamBound::Trait(t)
+                if t.lifetimes.is_none()
+                    && matches!(t.modifier, syn::TraitBoundModifier::None)
+                    && t.path.segments.iter().all(|s| s.arguments.is_none())
+                    && t.path.segments.first().is_none_or(|s| s.ident != "Self") =>
+            {
+                Some(t.to_token_stream())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// `T` in `<Item = T>`.

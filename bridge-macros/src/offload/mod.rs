@@ -22,8 +22,7 @@ pub(crate) fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     check::check(&function, &options, &mut errors);
-    let krate =
-        crate::manifest::runtime_path(Attribute::Offload, options.krate.as_ref(), &mut errors);
+    let krate = crate::manifest::runtime_path(Attribute::Offload, &options, &mut errors);
     match (&options.kind, &function.body) {
         (Some((kind, _)), Ok(body)) if errors.is_empty() => {
             expand::expand(*kind, &options, &krate, &function, body)
