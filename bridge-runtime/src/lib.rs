@@ -38,6 +38,9 @@
 //! usable without them: [`io`], [`cpu`], [`IoPool::run`], [`CpuPool::run`],
 //! [`block_on`], [`block_on_stream`].
 //!
+//! Coming from Python's asyncio? The [`guide`] takes its patterns of mixing
+//! sync and async code one by one, with the Rust that replaces each.
+//!
 //! # Pools
 //!
 //! [`IoPool`] and [`CpuPool`] are `const`-constructible, so a named pool with
@@ -71,6 +74,9 @@ mod stream;
 #[cfg(feature = "tracing")]
 mod trace;
 mod watchdog;
+
+#[doc = include_str!("../docs/guide.md")]
+pub mod guide {}
 
 use std::future::Future;
 
