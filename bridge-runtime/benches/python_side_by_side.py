@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import concurrent.futures
 import gc
 import json
 import os
@@ -256,17 +255,18 @@ def versions() -> dict[str, str]:
         "asgiref": metadata.version("asgiref"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
         "default executor threads": str(min(32, (os.cpu_count() or 1) + 4)),
+        "load average at start": " ".join(f"{v:.2f}" for v in os.getloadavg()),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=15, help="rounds (default 15)")
+    parser.add_argument("--rounds", type=int, default=11, help="rounds (default 11)")
     parser.add_argument(
         "--calls",
         type=int,
-        default=1000,
-        help="calls per round, one at a time (default 1000)",
+        default=500,
+        help="calls per round, one at a time (default 500)",
     )
     parser.add_argument(
         "--batch", type=int, default=BATCH, help="calls at once (default 10000)"
@@ -274,8 +274,8 @@ def main() -> None:
     parser.add_argument(
         "--run-calls",
         type=int,
-        default=1000,
-        help="asyncio.run calls per round (default 1000)",
+        default=500,
+        help="asyncio.run calls per round (default 500)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write every round here")
     args = parser.parse_args()
