@@ -239,7 +239,7 @@ def build_variants(loop: LoopThread, args: argparse.Namespace) -> list[Variant]:
         Variant(
             "async fn from sync code",
             "asyncio.Runner().run(coro()), one runner kept",
-            "blocking_from_plain_code/handle_block_on",
+            "blocking_from_plain_code/blocking",
             args.calls,
             runner_reused,
         )
