@@ -9,7 +9,9 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+use atomic_waker::AtomicWaker;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
@@ -29,46 +31,70 @@ pub(crate) fn drop_guarded<T>(value: T) {
 
 /// What the job and the caller share: the outcome on its way, and whether
 /// the caller is still there.
+///
+/// `state` says where the call is; the outcome sits in `value` from the
+/// moment the job put it there until the caller takes it, so each side
+/// locks `value` once and never while the other does; the waker has a
+/// lock-free cell of its own.
 struct Call<R> {
-    slot: Mutex<Slot<R>>,
-    /// Set when the completion is dropped before taking the outcome.
+    state: AtomicU8,
+    value: Mutex<Option<Outcome<R>>>,
+    waker: AtomicWaker,
+    /// Set when the completion is dropped before taking the outcome:
+    /// what [`crate::cancelled`] reads.
     gone: AtomicBool,
+    /// When the call was submitted, if its pool measures times.
+    submitted_at: Option<Instant>,
+    /// The caller's `tracing` context, for the body.
+    #[cfg(feature = "tracing")]
+    context: crate::trace::Context,
 }
 
-enum Slot<R> {
-    /// No outcome yet; the waker of the task that awaits it.
-    Waiting(Option<Waker>),
-    Ready(Outcome<R>),
-    /// The outcome was taken, or the job was dropped unrun.
-    Closed,
-}
+/// The outcome is still to come.
+const WAITING: u8 = 0;
+/// The outcome is in `value`.
+const READY: u8 = 1;
+/// The job was dropped unrun: no outcome will come.
+const CLOSED: u8 = 2;
+/// The caller is gone: an outcome would be dropped unread.
+const GONE: u8 = 3;
 
 impl<R> Call<R> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Slot<R>> {
-        // A poisoned lock only means a waker panicked while it was held;
-        // the slot itself is always in a valid state.
-        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    fn value(&self) -> std::sync::MutexGuard<'_, Option<Outcome<R>>> {
+        // Nothing panics while the lock is held.
+        self.value.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Hands the outcome over, or gives it back if the caller is gone.
-    fn complete(&self, outcome: Option<Outcome<R>>) -> Option<Outcome<R>> {
-        let mut slot = self.lock();
-        if self.gone.load(Ordering::Relaxed) {
-            return outcome;
+    /// Returns the waker to wake, which the job wakes once it has let go
+    /// of the call: the caller then frees it on its own thread.
+    fn complete(&self, outcome: Outcome<R>) -> Result<Option<Waker>, Outcome<R>> {
+        if self.state.load(Ordering::Acquire) == GONE {
+            return Err(outcome);
         }
-        let next = match outcome {
-            Some(outcome) => Slot::Ready(outcome),
-            None => Slot::Closed,
-        };
-        let waker = match std::mem::replace(&mut *slot, next) {
-            Slot::Waiting(waker) => waker,
-            _ => None,
-        };
-        drop(slot);
-        if let Some(waker) = waker {
-            waker.wake();
+        *self.value() = Some(outcome);
+        match self
+            .state
+            .compare_exchange(WAITING, READY, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Ok(self.waker.take()),
+            // The caller left meanwhile: take the outcome back.
+            Err(_) => match self.value().take() {
+                Some(outcome) => Err(outcome),
+                None => Ok(None),
+            },
         }
-        None
+    }
+
+    /// The job is dropped unrun: tells the caller, who would wait forever.
+    fn close(&self) {
+        if self
+            .state
+            .compare_exchange(WAITING, CLOSED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.waker.wake();
+        }
     }
 }
 
@@ -80,11 +106,7 @@ pub(crate) struct Job<F, R> {
     body: Option<F>,
     call: Arc<Call<R>>,
     counters: &'static Counters,
-    /// When the call was submitted, if its pool measures times.
-    submitted_at: Option<Instant>,
     permit: Option<SemaphorePermit<'static>>,
-    #[cfg(feature = "tracing")]
-    context: crate::trace::Context,
 }
 
 impl<F, R> Job<F, R>
@@ -99,18 +121,20 @@ where
         what: &'static str,
     ) -> (Self, Completion<R>) {
         let call = Arc::new(Call {
-            slot: Mutex::new(Slot::Waiting(None)),
+            state: AtomicU8::new(WAITING),
+            value: Mutex::new(None),
+            waker: AtomicWaker::new(),
             gone: AtomicBool::new(false),
+            submitted_at: counters.timing().then(Instant::now),
+            #[cfg(feature = "tracing")]
+            context: crate::trace::Context::capture(),
         });
         counters.submitted();
         let job = Job {
             body: Some(body),
             call: call.clone(),
             counters,
-            submitted_at: counters.timing().then(Instant::now),
             permit: None,
-            #[cfg(feature = "tracing")]
-            context: crate::trace::Context::capture(),
         };
         (
             job,
@@ -138,10 +162,10 @@ where
             drop_guarded(body);
             return;
         }
-        let started = self.submitted_at.map(|_| Instant::now());
+        let started = self.call.submitted_at.map(|_| Instant::now());
         self.counters.started();
         #[cfg(feature = "tracing")]
-        let context = std::mem::take(&mut self.context);
+        let context = &self.call.context;
         let (counters, gone) = (self.counters, &self.call.gone);
         let outcome = catch_unwind(AssertUnwindSafe(move || {
             cancel::with_caller(gone, Some(counters), || {
@@ -154,7 +178,7 @@ where
         self.counters.finished(outcome.is_err());
         // With timing on, the times are in before the caller sees the
         // result, so a snapshot taken after it returned includes them.
-        if let (Some(submitted), Some(started)) = (self.submitted_at, started) {
+        if let (Some(submitted), Some(started)) = (self.call.submitted_at, started) {
             let ended = Instant::now();
             self.counters
                 .timed(started - submitted, ended.duration_since(started));
@@ -167,13 +191,22 @@ where
         }
         // Free the slot before waking the caller, so a queued call can start.
         self.permit = None;
-        if let Some(unsent) = self.call.complete(Some(outcome)) {
-            // The caller left while the body ran: drop the result here,
-            // guarded, so a panic in its destructor stays here.
-            if !left {
-                self.counters.abandoned();
+        match self.call.complete(outcome) {
+            Ok(waker) => {
+                // Let go of the call first, so the caller frees it.
+                drop(self);
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
             }
-            drop_guarded(unsent);
+            Err(unsent) => {
+                // The caller left while the body ran: drop the result
+                // here, guarded, so a panic in its destructor stays here.
+                if !left {
+                    self.counters.abandoned();
+                }
+                drop_guarded(unsent);
+            }
         }
     }
 }
@@ -185,17 +218,7 @@ impl<F, R> Drop for Job<F, R> {
             self.counters.cancelled();
             drop_guarded(body);
             // Tell the caller, instead of letting it wait forever.
-            let mut slot = self
-                .call
-                .slot
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if let Slot::Waiting(waker) = std::mem::replace(&mut *slot, Slot::Closed) {
-                drop(slot);
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
-            }
+            self.call.close();
         }
     }
 }
@@ -213,29 +236,20 @@ impl<R> Completion<R> {
     /// The outcome: the body's value or its panic's payload; `None` if the
     /// job was dropped unrun.
     pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<Outcome<R>>> {
-        let mut slot = self.call.lock();
-        match &mut *slot {
-            Slot::Waiting(waker) => {
-                match waker {
-                    Some(waker) if waker.will_wake(cx.waker()) => {}
-                    _ => *waker = Some(cx.waker().clone()),
-                }
-                Poll::Pending
-            }
-            Slot::Ready(_) => match std::mem::replace(&mut *slot, Slot::Closed) {
-                Slot::Ready(outcome) => {
-                    drop(slot);
-                    self.done = true;
-                    Poll::Ready(Some(outcome))
-                }
-                _ => unreachable!("matched Ready above"),
-            },
-            Slot::Closed => {
-                drop(slot);
-                self.done = true;
-                Poll::Ready(None)
+        let mut state = self.call.state.load(Ordering::Acquire);
+        if state == WAITING {
+            self.call.waker.register(cx.waker());
+            // Look again: the job may have finished before the waker was in.
+            state = self.call.state.load(Ordering::Acquire);
+            if state == WAITING {
+                return Poll::Pending;
             }
         }
+        self.done = true;
+        Poll::Ready(match state {
+            READY => self.call.value().take(),
+            _ => None,
+        })
     }
 
     /// What the call runs, for messages.
@@ -249,15 +263,17 @@ impl<R> Drop for Completion<R> {
         if self.done {
             return;
         }
-        let mut slot = self.call.lock();
-        if matches!(*slot, Slot::Waiting(_)) {
-            self.call.gone.store(true, Ordering::Relaxed);
+        self.call.gone.store(true, Ordering::Relaxed);
+        if let Err(READY) =
+            self.call
+                .state
+                .compare_exchange(WAITING, GONE, Ordering::AcqRel, Ordering::Acquire)
+        {
+            // An outcome that arrived but was never taken is dropped here,
+            // on the caller's side.
+            let left = self.call.value().take();
+            drop(left);
         }
-        // An outcome that arrived but was never taken is dropped here, on
-        // the caller's side.
-        let left = std::mem::replace(&mut *slot, Slot::Closed);
-        drop(slot);
-        drop(left);
     }
 }
 

@@ -23,11 +23,11 @@ impl Context {
     }
 
     /// Runs `f` under the captured dispatcher, inside the captured span.
-    pub(crate) fn in_scope<R>(self, f: impl FnOnce() -> R) -> R {
-        match self.0 {
+    pub(crate) fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.0 {
             None => f(),
             Some((dispatch, span)) => {
-                tracing::dispatcher::with_default(&dispatch, || span.in_scope(f))
+                tracing::dispatcher::with_default(dispatch, || span.in_scope(f))
             }
         }
     }
