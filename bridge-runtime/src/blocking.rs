@@ -76,6 +76,7 @@ where
 pub const HELPER_THREADS: usize = 32;
 
 /// [`block_on`], naming the caller `what` in warnings.
+#[inline]
 pub(crate) fn block_on_named<F>(what: &str, future: F) -> F::Output
 where
     F: Future + Send,

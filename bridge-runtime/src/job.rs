@@ -193,8 +193,8 @@ where
         self.permit = None;
         match self.call.complete(outcome) {
             Ok(waker) => {
-                // Let go of the call first, so the caller frees it.
-                drop(self);
+                // Wake the caller first: it is waiting. The call is freed
+                // by whichever side lets go last.
                 if let Some(waker) = waker {
                     waker.wake();
                 }

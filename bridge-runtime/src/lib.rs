@@ -627,6 +627,7 @@ pub mod __private {
 
     /// `#[blocking]`. Named for the note rustc shows when the bound fails;
     /// `what` names the function (`module::path::name`).
+    #[inline]
     pub fn blocking_without_local_needs_a_send_future<F>(what: &'static str, future: F) -> F::Output
     where
         F: Future + Send,

@@ -45,6 +45,7 @@ fn start() -> Runtime {
 /// # Panics
 ///
 /// If the operating system refuses to start its threads.
+#[inline]
 pub(crate) fn handle() -> &'static Handle {
     match CHOSEN.get_or_init(|| Chosen::Own(start())) {
         Chosen::Own(runtime) => runtime.handle(),

@@ -3,9 +3,10 @@
 use tracing::{Dispatch, Span};
 
 /// The dispatcher and span current where a call was made. Empty (and free)
-/// when no subscriber was ever installed.
+/// when no subscriber was ever installed; boxed otherwise, so that a call
+/// made without tracing stays small.
 #[derive(Default)]
-pub(crate) struct Context(Option<(Dispatch, Span)>);
+pub(crate) struct Context(Option<Box<(Dispatch, Span)>>);
 
 impl Context {
     /// The calling thread's current dispatcher and span.
@@ -19,14 +20,15 @@ impl Context {
             // default, which a subscriber installed later may become.
             return Context(None);
         }
-        Context(Some((dispatch, Span::current())))
+        Context(Some(Box::new((dispatch, Span::current()))))
     }
 
     /// Runs `f` under the captured dispatcher, inside the captured span.
     pub(crate) fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
         match &self.0 {
             None => f(),
-            Some((dispatch, span)) => {
+            Some(captured) => {
+                let (dispatch, span) = &**captured;
                 tracing::dispatcher::with_default(dispatch, || span.in_scope(f))
             }
         }
