@@ -66,8 +66,7 @@ impl<R> Call<R> {
     }
 
     /// Hands the outcome over, or gives it back if the caller is gone.
-    /// Returns the waker to wake, which the job wakes once it has let go
-    /// of the call: the caller then frees it on its own thread.
+    /// Returns the waker to wake.
     fn complete(&self, outcome: Outcome<R>) -> Result<Option<Waker>, Outcome<R>> {
         if self.state.load(Ordering::Acquire) == GONE {
             return Err(outcome);
