@@ -218,6 +218,19 @@ fn spawn_blocking_round_trip(rt: &Runtime, iters: u64) -> Duration {
     })
 }
 
+/// `iters` items of a stream read with `block_on_stream` inside a
+/// current-thread runtime: each item a helper-thread crossing.
+fn block_on_stream_in_current_thread(rt: &Runtime, iters: u64) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        let items = bridge_runtime::block_on_stream(futures::stream::iter(0..iters));
+        for item in items {
+            black_box(item);
+        }
+        start.elapsed()
+    })
+}
+
 fn blocking_benches(c: &mut Criterion) {
     let shared = bridge_shared_handle();
     let multi = runtime();
@@ -331,6 +344,13 @@ fn ratios() {
         21,
         1_000,
         |n| blocking_in_current_thread(&current, n),
+        |n| spawn_blocking_round_trip(&current, n),
+    );
+    interleaved(
+        "block_on_stream item in current-thread vs spawn_blocking",
+        21,
+        1_000,
+        |n| block_on_stream_in_current_thread(&current, n),
         |n| spawn_blocking_round_trip(&current, n),
     );
     println!("\ninterleaved A/B (A = bridge, B = the reference), median per call over rounds:");
