@@ -11,10 +11,13 @@
 
 #![allow(clippy::unwrap_used)] // a benchmark fails loudly, and that is right
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bridge_runtime::{blocking, offload};
+use common::{hand_cpu, hand_io, runtime};
 use criterion::{Criterion, criterion_group};
 use tokio::runtime::Runtime;
 
@@ -35,31 +38,9 @@ async fn blocking_trivial(x: u64) -> u64 {
     black_box(x) + 1
 }
 
-async fn hand_io(x: u64) -> u64 {
-    tokio::task::spawn_blocking(move || black_box(x) + 1)
-        .await
-        .unwrap()
-}
-
-async fn hand_cpu(x: u64) -> u64 {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    rayon::spawn(move || {
-        let _ = tx.send(black_box(x) + 1);
-    });
-    rx.await.unwrap()
-}
-
 /// The `tokio-rayon` crate, the contract's other reference for `cpu`.
 async fn tokio_rayon_cpu(x: u64) -> u64 {
     tokio_rayon::spawn(move || black_box(x) + 1).await
-}
-
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// `iters` calls one after another, awaited in one task.

@@ -11,24 +11,19 @@
 
 #![allow(clippy::unwrap_used)] // a benchmark fails loudly, and that is right
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bridge_runtime::IoPool;
+use common::{hand_cpu, hand_io, runtime};
 use tokio::runtime::Runtime;
 use tokio::sync::Semaphore;
 
 static FOUR: IoPool = IoPool::new("four", 4);
-
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// `burst` calls in flight at once; the time per call.
 fn burst<F, Fut>(rt: &Runtime, burst: usize, call: F) -> Duration
@@ -46,20 +41,6 @@ where
         }
         start.elapsed() / u32::try_from(burst).unwrap()
     })
-}
-
-async fn hand_io(x: u64) -> u64 {
-    tokio::task::spawn_blocking(move || black_box(x) + 1)
-        .await
-        .unwrap()
-}
-
-async fn hand_cpu(x: u64) -> u64 {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    rayon::spawn(move || {
-        let _ = tx.send(black_box(x) + 1);
-    });
-    rx.await.unwrap()
 }
 
 /// A limit of 4 by hand: a semaphore, then `spawn_blocking`.

@@ -305,25 +305,24 @@ mod quiet {
 
     /// Runs `probe` with this thread's panics kept quiet.
     pub(super) fn during<R>(probe: impl FnOnce() -> R) -> R {
-        struct Reset(bool);
-        impl Drop for Reset {
-            fn drop(&mut self) {
-                PROBING.with(|p| p.set(self.0));
-            }
-        }
-        let _reset = Reset(PROBING.with(|p| p.replace(true)));
-        probe()
+        probing(true, probe)
     }
 
     /// Runs `f`, the user's code, with panics reported as usual.
     pub(super) fn speak<R>(f: impl FnOnce() -> R) -> R {
+        probing(false, f)
+    }
+
+    /// Runs `f` with the thread's probing flag set to `on`, then puts the
+    /// flag back, even if `f` panics.
+    fn probing<R>(on: bool, f: impl FnOnce() -> R) -> R {
         struct Reset(bool);
         impl Drop for Reset {
             fn drop(&mut self) {
                 PROBING.with(|p| p.set(self.0));
             }
         }
-        let _reset = Reset(PROBING.with(|p| p.replace(false)));
+        let _reset = Reset(PROBING.with(|p| p.replace(on)));
         f()
     }
 }

@@ -10,6 +10,55 @@ use crate::job::{Completion, Job};
 use crate::shared;
 use crate::stats::{Counters, PoolStats};
 
+/// The timing switches, the same for both kinds of pool.
+macro_rules! timing_methods {
+    ($kind:ident, $declare:literal, $name:ident) => {
+        /// The same pool, measuring times from the start: each call reads the
+        /// clock when submitted, when its body starts and when it ends, for the
+        /// `queue_wait` and `run_time` of [`stats`](Self::stats). See
+        /// [`set_timing`](Self::set_timing) for what that costs.
+        ///
+        /// ```
+        #[doc = $declare]
+        #[doc = concat!("assert!(", stringify!($name), ".timing());")]
+        /// ```
+        pub const fn timed(mut self) -> Self {
+            self.counters = Counters::timed_from_start();
+            self
+        }
+
+        /// Turns the measuring of `queue_wait` and `run_time` on or off; the
+        /// counts are always kept. Off by default, as tokio's poll-time
+        /// histogram is: three clock reads a call, one of them on the path from
+        /// a woken pool thread to the body, add about a microsecond to a trivial
+        /// call on a virtual machine (see BENCHMARKS.md), which matters for
+        /// short bodies and not for long ones.
+        ///
+        /// ```
+        /// # futures::executor::block_on(async {
+        #[doc = concat!("let pool = bridge_runtime::", stringify!($kind), "::global();")]
+        /// pool.set_timing(true);
+        /// pool.run(|| std::thread::sleep(std::time::Duration::from_millis(1))).await;
+        /// assert!(pool.stats().run_time > std::time::Duration::ZERO);
+        /// pool.set_timing(false);
+        /// # });
+        /// ```
+        pub fn set_timing(&self, on: bool) {
+            self.counters.set_timing(on);
+        }
+
+        /// Whether the pool measures `queue_wait` and `run_time`; see
+        /// [`set_timing`](Self::set_timing).
+        ///
+        /// ```
+        #[doc = concat!("assert!(!bridge_runtime::", stringify!($kind), "::global().timing());")]
+        /// ```
+        pub fn timing(&self) -> bool {
+            self.counters.timing()
+        }
+    };
+}
+
 /// A named pool for blocking I/O: bodies run on the blocking threads of the
 /// current tokio runtime (or of the [shared runtime](crate::set_runtime) when
 /// there is none), at most `size` at a time.
@@ -121,49 +170,11 @@ impl IoPool {
         self.limit.as_ref().map(|_| self.size)
     }
 
-    /// The same pool, measuring times from the start: each call reads the
-    /// clock when submitted, when its body starts and when it ends, for the
-    /// `queue_wait` and `run_time` of [`stats`](Self::stats). See
-    /// [`set_timing`](Self::set_timing) for what that costs.
-    ///
-    /// ```
-    /// static DB: bridge_runtime::IoPool = bridge_runtime::IoPool::new("db", 4).timed();
-    /// assert!(DB.timing());
-    /// ```
-    pub const fn timed(mut self) -> Self {
-        self.counters = Counters::timed_from_start();
-        self
-    }
-
-    /// Turns the measuring of `queue_wait` and `run_time` on or off; the
-    /// counts are always kept. Off by default, as tokio's poll-time
-    /// histogram is: three clock reads a call, one of them on the path from
-    /// a woken pool thread to the body, add about a microsecond to a trivial
-    /// call on a virtual machine (see BENCHMARKS.md), which matters for
-    /// short bodies and not for long ones.
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let pool = bridge_runtime::IoPool::global();
-    /// pool.set_timing(true);
-    /// pool.run(|| std::thread::sleep(std::time::Duration::from_millis(1))).await;
-    /// assert!(pool.stats().run_time > std::time::Duration::ZERO);
-    /// pool.set_timing(false);
-    /// # });
-    /// ```
-    pub fn set_timing(&self, on: bool) {
-        self.counters.set_timing(on);
-    }
-
-    /// Whether the pool measures `queue_wait` and `run_time`; see
-    /// [`set_timing`](Self::set_timing).
-    ///
-    /// ```
-    /// assert!(!bridge_runtime::IoPool::global().timing());
-    /// ```
-    pub fn timing(&self) -> bool {
-        self.counters.timing()
-    }
+    timing_methods!(
+        IoPool,
+        r#"static DB: bridge_runtime::IoPool = bridge_runtime::IoPool::new("db", 4).timed();"#,
+        DB
+    );
 
     /// A snapshot of the pool's counters; see [`PoolStats`].
     ///
@@ -369,49 +380,11 @@ impl CpuPool {
         (self.threads > 0).then_some(self.threads)
     }
 
-    /// The same pool, measuring times from the start: each call reads the
-    /// clock when submitted, when its body starts and when it ends, for the
-    /// `queue_wait` and `run_time` of [`stats`](Self::stats). See
-    /// [`set_timing`](Self::set_timing) for what that costs.
-    ///
-    /// ```
-    /// static HEAVY: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("heavy", 2).timed();
-    /// assert!(HEAVY.timing());
-    /// ```
-    pub const fn timed(mut self) -> Self {
-        self.counters = Counters::timed_from_start();
-        self
-    }
-
-    /// Turns the measuring of `queue_wait` and `run_time` on or off; the
-    /// counts are always kept. Off by default, as tokio's poll-time
-    /// histogram is: three clock reads a call, one of them on the path from
-    /// a woken pool thread to the body, add about a microsecond to a trivial
-    /// call on a virtual machine (see BENCHMARKS.md), which matters for
-    /// short bodies and not for long ones.
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let pool = bridge_runtime::CpuPool::global();
-    /// pool.set_timing(true);
-    /// pool.run(|| std::thread::sleep(std::time::Duration::from_millis(1))).await;
-    /// assert!(pool.stats().run_time > std::time::Duration::ZERO);
-    /// pool.set_timing(false);
-    /// # });
-    /// ```
-    pub fn set_timing(&self, on: bool) {
-        self.counters.set_timing(on);
-    }
-
-    /// Whether the pool measures `queue_wait` and `run_time`; see
-    /// [`set_timing`](Self::set_timing).
-    ///
-    /// ```
-    /// assert!(!bridge_runtime::CpuPool::global().timing());
-    /// ```
-    pub fn timing(&self) -> bool {
-        self.counters.timing()
-    }
+    timing_methods!(
+        CpuPool,
+        r#"static HEAVY: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("heavy", 2).timed();"#,
+        HEAVY
+    );
 
     /// A snapshot of the pool's counters; see [`PoolStats`].
     ///

@@ -1,11 +1,14 @@
 //! `#[blocking]` from every row of the calling-context table, with a body
 //! that needs tokio's timers and I/O, and nested through `#[offload(io)]`.
 
+mod deadline;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bridge_runtime::{blocking, offload};
+use deadline::panic_text as payload_text;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -162,14 +165,6 @@ async fn from_a_worker_while_other_tasks_keep_running() {
 async fn fails(message: &str) -> u32 {
     tokio::task::yield_now().await;
     panic!("{message}")
-}
-
-fn payload_text(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
 }
 
 #[test]

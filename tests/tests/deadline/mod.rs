@@ -37,3 +37,12 @@ pub fn deadline_of<R: Send + 'static>(
         Err(_) => panic!("`{what}` hung: not finished after {limit:?}"),
     }
 }
+
+/// The text of a panic's payload (`String` or `&str`), or "" for another type.
+pub fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
