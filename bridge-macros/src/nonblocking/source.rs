@@ -139,12 +139,21 @@ pub(crate) fn fn_place(ident: &proc_macro2::Ident) -> Option<FnPlace> {
         return None;
     }
     let text = std::fs::read_to_string(&file).ok()?;
-    let name = ident.to_string();
-    with_fallback(|| {
-        let parsed = parsed(&file, text)?;
-        let (at, found, place) = Finder::run(&parsed, pos).found_fn?;
-        (at == pos && found == name).then_some(place)
-    })
+    with_fallback(|| fn_place_in(&file, text, pos, &ident.to_string()))
+}
+
+/// Where the fn `name` whose name starts at `pos` sits in `file`, whose
+/// text is `text`. Must run with proc-macro2's own implementation
+/// ([`with_fallback`]).
+pub(super) fn fn_place_in(
+    file: &Path,
+    text: String,
+    pos: LineColumn,
+    name: &str,
+) -> Option<FnPlace> {
+    let parsed = parsed(file, text)?;
+    let (at, found, place) = Finder::run(&parsed, pos).found_fn?;
+    (at == pos && found == name).then_some(place)
 }
 
 /// A file read around a macro's input, kept for the next input of the same
