@@ -53,7 +53,8 @@ impl Kind {
 /// `keep = name` or `keep = Self::name`.
 pub(crate) struct Keep {
     pub(crate) name: Ident,
-    /// Written as `Self::name`: the kept fn is an associated fn.
+    /// Reached through `Self::`: written so, or the fn sits in an impl or
+    /// a trait (see [`crate::item::place_keep`]).
     pub(crate) via_self: bool,
     /// The value as written, for errors about it.
     pub(crate) written: TokenStream,

@@ -9,6 +9,10 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Attribute, Block, FnArg, Pat, Signature, Token, Type, Visibility};
 
+use crate::args::Options;
+use crate::errors::Errors;
+use crate::nonblocking::FnPlace;
+
 /// A function as written: free, associated, or a trait method declaration
 /// (no body; always an error, but reported precisely).
 pub(crate) struct FnItem {
@@ -266,6 +270,41 @@ pub(crate) fn is_associated(sig: &Signature) -> bool {
     let mut finder = Finder(false);
     finder.visit_signature(sig);
     finder.0
+}
+
+/// Settles how the kept fn is reached, from where the fn sits in its file:
+/// through `Self::` in an impl or a trait, whatever its signature shows.
+/// In an impl of a trait the kept fn would be a method the trait does not
+/// have: that is reported at the `keep` value, and `keep` is dropped so the
+/// fn the trait asks for is still generated. When the file does not show
+/// the fn (code made by a macro), the signature and the way `keep` is
+/// written decide, as before.
+pub(crate) fn place_keep(options: &mut Options, sig: &Signature, errors: &mut Errors) {
+    // A `keep` that is the fn's own name is an error of its own.
+    let Some(keep) = options.keep.as_mut().filter(|keep| keep.name != sig.ident) else {
+        return;
+    };
+    match crate::nonblocking::fn_place(&sig.ident) {
+        None | Some(FnPlace::Free) => {}
+        Some(FnPlace::Impl | FnPlace::Trait) => keep.via_self = true,
+        Some(FnPlace::TraitImpl {
+            trait_name,
+            self_name,
+        }) => {
+            let inherent = self_name.map_or_else(
+                || "an inherent impl".to_owned(),
+                |name| format!("an inherent impl of `{name}`"),
+            );
+            errors.at(
+                &keep.written,
+                format!(
+                    "`keep` adds a method `{}` that trait `{trait_name}` does not have, and an impl of a trait can only define the trait's items: use `keep` in {inherent} and call that fn from here, or call the body through a free fn",
+                    keep.name
+                ),
+            );
+            options.keep = None;
+        }
+    }
 }
 
 /// The original fn under its `keep` name. Its first token sits at

@@ -155,9 +155,12 @@ use std::future::Future;
 ///   `cpu`) to run on instead of the default; a pool of the other kind is a
 ///   compile error at `NAME`.
 /// - `keep = NAME`: the original blocking fn stays callable under `NAME`.
-///   For an associated fn, the kept one is a method of the same impl, which
-///   needs a receiver; in a trait impl, `keep` adds a method the trait does
-///   not have, so use it in inherent impls.
+///   On an associated fn, the kept one is an associated fn of the same
+///   impl (`Type::NAME`). Where the macro cannot read the fn's file to see
+///   the impl (code made by another macro) and the signature has neither
+///   `self` nor `Self`, write `keep = Self::NAME`. In an impl of a
+///   trait, `keep` is an error at `NAME`: it would add a method the trait
+///   does not have, so use it in an inherent impl.
 /// - `crate = PATH`: the path to this crate, if the dependency is renamed.
 ///
 /// ```
@@ -246,7 +249,9 @@ pub use blocking::{
 /// - `local`: the future need not be `Send`. It cannot move to a helper
 ///   thread, so in the current-thread row the call panics with a message
 ///   naming the fn and the ways out.
-/// - `keep = NAME`: the original `async fn` stays callable under `NAME`.
+/// - `keep = NAME`: the original `async fn` stays callable under `NAME`;
+///   on an associated fn, as an associated fn of the same impl, the same
+///   way as with [`offload`]'s `keep`.
 /// - `crate = PATH`: the path to this crate, if the dependency is renamed.
 ///
 /// ```
@@ -262,6 +267,23 @@ pub use blocking::{
 ///
 /// assert_eq!(sum(vec![1, 2, 3]), 6);
 /// # futures::executor::block_on(async { assert_eq!(sum_async(vec![4]).await, 4) });
+/// ```
+///
+/// ```
+/// use bridge_runtime::blocking;
+///
+/// struct Client;
+///
+/// impl Client {
+///     // An associated fn: the async original is `Client::ping_async`.
+///     #[blocking(keep = ping_async)]
+///     async fn ping(n: u32) -> u32 {
+///         n + 1
+///     }
+/// }
+///
+/// assert_eq!(Client::ping(1), 2);
+/// # futures::executor::block_on(async { assert_eq!(Client::ping_async(2).await, 3) });
 /// ```
 ///
 /// # Streams

@@ -13,7 +13,7 @@ use crate::item;
 
 pub(crate) fn blocking(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let options = args::parse(Attribute::Blocking, args, &mut errors);
+    let mut options = args::parse(Attribute::Blocking, args, &mut errors);
     let mut function = match item::parse_fn("blocking", item.clone()) {
         Ok(function) => function,
         Err(error) => {
@@ -27,8 +27,16 @@ pub(crate) fn blocking(args: TokenStream, item: TokenStream) -> TokenStream {
         crate::nonblocking::check_async_body(&mut body.block, &mut errors);
     }
     let krate = crate::manifest::runtime_path(Attribute::Blocking, &options, &mut errors);
+    // `keep` in an impl of a trait is reported alone: the fn is still made
+    // blocking (without it), as the trait asks.
+    let expand = errors.is_empty();
+    item::place_keep(&mut options, &function.sig, &mut errors);
     match &function.body {
-        Ok(body) if errors.is_empty() => expand::expand(&options, &krate, &function, body),
+        Ok(body) if expand => {
+            let mut expanded = expand::expand(&options, &krate, &function, body);
+            expanded.extend(errors.to_compile_errors());
+            expanded
+        }
         // Emitted without the attributes that would only add knock-on
         // errors: `#[offload]`, and a second `#[blocking]`.
         _ => errors.with_item(item::without_attributes(function, &["offload", "blocking"])),

@@ -33,6 +33,7 @@ use visitor::{Checker, Mode};
 
 pub(crate) use allow::attribute as allow_blocking;
 pub(crate) use crate_scan::nonblocking_crate;
+pub(crate) use source::{FnPlace, fn_place};
 
 /// `#[nonblocking]` on an `async fn`, an `impl`, a `trait` or an inline
 /// `mod`: the item back, without its `#[allow_blocking]` markers, and an

@@ -81,20 +81,7 @@ impl View {
         let text = std::fs::read_to_string(&file).ok()?;
         with_fallback(|| {
             let parsed = parsed(&file, text)?;
-            let mut finder = Finder {
-                parsed: &parsed,
-                pos,
-                module: parsed.root,
-                blocks: Vec::new(),
-                self_ty: Target::Unknown,
-                item_module: None,
-                counts: HashMap::new(),
-                found: None,
-                allowed: false,
-            };
-            for item in &parsed.file.items {
-                finder.visit_item(item);
-            }
+            let mut finder = Finder::run(&parsed, pos);
             let (name, body) = finder.found.take()?;
             let matches = match anchor {
                 Anchor::Item(expected) => *expected == name,
@@ -121,6 +108,52 @@ impl View {
             })
         })
     }
+}
+
+/// What holds a fn directly, which decides how its siblings are named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FnPlace {
+    /// A module or a block: a free fn.
+    Free,
+    /// An inherent impl: its siblings are reached through `Self::`.
+    Impl,
+    /// A trait's definition (a provided method): likewise.
+    Trait,
+    /// An impl of a trait, which can only define the trait's items.
+    TraitImpl {
+        /// The trait's name, as written (its last segment).
+        trait_name: String,
+        /// The implementing type's name, when it is a path.
+        self_name: Option<String>,
+    },
+}
+
+/// Where the fn named `ident` sits, read from its file: `None` when the
+/// file cannot be read, or does not have a fn of that name where `ident`
+/// says (code made by a macro, or changed by another attribute).
+pub(crate) fn fn_place(ident: &proc_macro2::Ident) -> Option<FnPlace> {
+    let span = ident.span();
+    let file = span.local_file()?;
+    let pos = span.start();
+    if pos.line == 0 {
+        return None;
+    }
+    let text = std::fs::read_to_string(&file).ok()?;
+    with_fallback(|| fn_place_in(&file, text, pos, &ident.to_string()))
+}
+
+/// Where the fn `name` whose name starts at `pos` sits in `file`, whose
+/// text is `text`. Must run with proc-macro2's own implementation
+/// ([`with_fallback`]).
+pub(super) fn fn_place_in(
+    file: &Path,
+    text: String,
+    pos: LineColumn,
+    name: &str,
+) -> Option<FnPlace> {
+    let parsed = parsed(file, text)?;
+    let (at, found, place) = Finder::run(&parsed, pos).found_fn?;
+    (at == pos && found == name).then_some(place)
 }
 
 /// A file read around a macro's input, kept for the next input of the same
@@ -235,18 +268,18 @@ pub(super) fn item_name(item: &Item) -> String {
         Item::Mod(m) => m.ident.to_string(),
         Item::Trait(t) => t.ident.to_string(),
         Item::Impl(i) => match &*i.self_ty {
-            syn::Type::Path(path) => path
-                .path
-                .segments
-                .last()
-                .map(|s| s.ident.to_string())
-                .unwrap_or_default(),
+            syn::Type::Path(path) => last_segment(&path.path).unwrap_or_default(),
             _ => String::new(),
         },
         Item::Struct(s) => s.ident.to_string(),
         Item::Enum(e) => e.ident.to_string(),
         _ => String::new(),
     }
+}
+
+/// The name in the last segment of `path`.
+fn last_segment(path: &syn::Path) -> Option<String> {
+    path.segments.last().map(|s| s.ident.to_string())
 }
 
 /// Walks down the modules, `impl`s and blocks that hold a position.
@@ -264,9 +297,32 @@ struct Finder<'p> {
     /// A fn, `impl`, `trait` or `mod` holding the position is marked
     /// `#[allow_blocking]`.
     allowed: bool,
+    /// The innermost fn holding the position: where its name starts, the
+    /// name, and what holds the fn.
+    found_fn: Option<(LineColumn, String, FnPlace)>,
 }
 
-impl Finder<'_> {
+impl<'p> Finder<'p> {
+    /// Walks the items of `parsed` down to `pos`.
+    fn run(parsed: &'p Parsed, pos: LineColumn) -> Finder<'p> {
+        let mut finder = Finder {
+            parsed,
+            pos,
+            module: parsed.root,
+            blocks: Vec::new(),
+            self_ty: Target::Unknown,
+            item_module: None,
+            counts: HashMap::new(),
+            found: None,
+            allowed: false,
+            found_fn: None,
+        };
+        for item in &parsed.file.items {
+            finder.visit_item(item);
+        }
+        finder
+    }
+
     /// Does `item` hold the position? Its range is computed once per file.
     fn holds<T: Spanned>(&self, item: &T) -> bool {
         let key = std::ptr::from_ref(item).cast::<u8>() as usize;
@@ -291,7 +347,9 @@ impl Finder<'_> {
         self.allowed |= attrs.iter().any(is_allow);
     }
 
-    fn fn_body(&mut self, name: String, block: &syn::Block) {
+    fn fn_body(&mut self, sig: &syn::Signature, place: FnPlace, block: &syn::Block) {
+        let name = sig.ident.to_string();
+        self.found_fn = Some((sig.ident.span().start(), name.clone(), place));
         self.found = Some((name, Some(block.brace_token.span.open().start())));
         if self.inside(&block.brace_token) {
             self.visit_block(block);
@@ -340,7 +398,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             _ if !holds => {}
             Item::Fn(f) => {
                 self.mark(&f.attrs);
-                self.fn_body(f.sig.ident.to_string(), &f.block);
+                self.fn_body(&f.sig, FnPlace::Free, &f.block);
             }
             Item::Impl(imp) => {
                 self.mark(&imp.attrs);
@@ -352,12 +410,22 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                         self_ty: &Target::Unknown,
                     };
                     self.self_ty = self.parsed.world.impl_target(place, &imp.self_ty);
+                    let fn_place = match &imp.trait_ {
+                        None => FnPlace::Impl,
+                        Some((_, path, _)) => FnPlace::TraitImpl {
+                            trait_name: last_segment(path).unwrap_or_default(),
+                            self_name: match &*imp.self_ty {
+                                syn::Type::Path(ty) => last_segment(&ty.path),
+                                _ => None,
+                            },
+                        },
+                    };
                     for inner in &imp.items {
                         if let syn::ImplItem::Fn(f) = inner
                             && self.holds(inner)
                         {
                             self.mark(&f.attrs);
-                            self.fn_body(f.sig.ident.to_string(), &f.block);
+                            self.fn_body(&f.sig, fn_place.clone(), &f.block);
                         }
                     }
                 }
@@ -373,7 +441,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                             && self.holds(inner)
                         {
                             self.mark(&f.attrs);
-                            self.fn_body(f.sig.ident.to_string(), block);
+                            self.fn_body(&f.sig, FnPlace::Trait, block);
                         }
                     }
                 }

@@ -247,3 +247,119 @@ fn no_input_makes_the_crate_check_or_the_marker_panic() {
         assert!(output.to_string().contains("fn f"), "the item is kept");
     }
 }
+
+/// Where the fn `name` sits in `text`, found at the first `fn name` there.
+fn place_of(text: &str, name: &str) -> Option<super::FnPlace> {
+    let needle = format!("fn {name}");
+    let (line, column) = text
+        .lines()
+        .enumerate()
+        .find_map(|(index, line)| line.find(&needle).map(|c| (index + 1, c + 3)))?;
+    let pos = proc_macro2::LineColumn { line, column };
+    super::source::fn_place_in(Path::new("fn_place_test.rs"), text.to_owned(), pos, name)
+}
+
+#[test]
+fn a_fn_is_placed_in_its_module_impl_trait_impl_or_trait() {
+    use super::FnPlace;
+    let text = r#"
+fn free() {}
+struct S;
+impl S {
+    #[offload(io, keep = inherent_blocking)]
+    fn inherent(n: u32) -> u32 { n }
+}
+trait T {
+    fn provided() {}
+}
+impl T for S {
+    fn provided() {}
+    fn in_trait_impl() {}
+}
+impl<X> T for Vec<X> {
+    fn generic_impl() {}
+}
+impl T for (u8,) {
+    fn tuple_impl() {}
+}
+fn outer() {
+    struct L;
+    impl L {
+        fn nested() {}
+    }
+    fn inner_free() {}
+}
+"#;
+    assert_eq!(place_of(text, "free"), Some(FnPlace::Free));
+    assert_eq!(place_of(text, "inherent"), Some(FnPlace::Impl));
+    // The first `fn provided` is the trait's own.
+    assert_eq!(place_of(text, "provided"), Some(FnPlace::Trait));
+    assert_eq!(
+        place_of(text, "in_trait_impl"),
+        Some(FnPlace::TraitImpl {
+            trait_name: "T".into(),
+            self_name: Some("S".into()),
+        })
+    );
+    assert_eq!(
+        place_of(text, "generic_impl"),
+        Some(FnPlace::TraitImpl {
+            trait_name: "T".into(),
+            self_name: Some("Vec".into()),
+        })
+    );
+    assert_eq!(
+        place_of(text, "tuple_impl"),
+        Some(FnPlace::TraitImpl {
+            trait_name: "T".into(),
+            self_name: None,
+        })
+    );
+    assert_eq!(place_of(text, "nested"), Some(FnPlace::Impl));
+    assert_eq!(place_of(text, "inner_free"), Some(FnPlace::Free));
+}
+
+#[test]
+fn a_fn_not_in_the_file_where_its_name_says_has_no_place() {
+    let text = r#"
+macro_rules! make {
+    () => {
+        impl S {
+            fn made() {}
+        }
+    };
+}
+make!();
+struct S;
+impl S {
+    fn real() {}
+}
+"#;
+    // Inside a macro's tokens: not an item of the file.
+    assert_eq!(place_of(text, "made"), None);
+    let pos = |line, column| proc_macro2::LineColumn { line, column };
+    let at = |line, column, name: &str| {
+        super::source::fn_place_in(
+            Path::new("fn_place_test.rs"),
+            text.to_owned(),
+            pos(line, column),
+            name,
+        )
+    };
+    // `fn real` is on line 12, its name at column 7.
+    assert_eq!(at(12, 7, "real"), Some(super::FnPlace::Impl));
+    // Another name there, or the right name elsewhere: not this fn.
+    assert_eq!(at(12, 7, "other"), None);
+    assert_eq!(at(12, 8, "real"), None);
+    assert_eq!(at(12, 4, "real"), None);
+    // A file that does not parse.
+    assert_eq!(
+        super::source::fn_place_in(
+            Path::new("fn_place_test_broken.rs"),
+            "impl S { fn real( }".to_owned(),
+            pos(1, 12),
+            "real",
+        ),
+        None
+    );
+}

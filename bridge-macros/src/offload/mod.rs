@@ -13,7 +13,7 @@ use crate::item;
 
 pub(crate) fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let options = args::parse(Attribute::Offload, args, &mut errors);
+    let mut options = args::parse(Attribute::Offload, args, &mut errors);
     let function = match item::parse_fn("offload", item.clone()) {
         Ok(function) => function,
         Err(error) => {
@@ -23,9 +23,15 @@ pub(crate) fn offload(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     check::check(&function, &options, &mut errors);
     let krate = crate::manifest::runtime_path(Attribute::Offload, &options, &mut errors);
+    // `keep` in an impl of a trait is reported alone: the fn is still
+    // offloaded (without it), as the trait asks.
+    let expand = errors.is_empty();
+    item::place_keep(&mut options, &function.sig, &mut errors);
     match (&options.kind, &function.body) {
-        (Some((kind, _)), Ok(body)) if errors.is_empty() => {
-            expand::expand(*kind, &options, &krate, &function, body)
+        (Some((kind, _)), Ok(body)) if expand => {
+            let mut expanded = expand::expand(*kind, &options, &krate, &function, body);
+            expanded.extend(errors.to_compile_errors());
+            expanded
         }
         // Emitted without the attributes that would only add knock-on
         // errors: `#[blocking]`, and a second `#[offload]`.
