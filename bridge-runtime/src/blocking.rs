@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_core::Stream;
 use tokio::runtime::{Handle, RuntimeFlavor};
 
-use crate::shared;
+use crate::shared_runtime;
 
 /// Runs `future` to completion and returns its output, from any context:
 /// what `#[blocking]` expands to.
@@ -86,7 +86,7 @@ where
         return on_rayon_worker(future);
     }
     let Ok(handle) = Handle::try_current() else {
-        return shared::handle().block_on(future);
+        return shared_runtime::handle().block_on(future);
     };
     if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
         return on_helper_thread(what, future);
@@ -139,7 +139,7 @@ pub(crate) fn block_on_local_named<F: Future>(what: &str, future: F) -> F::Outpu
         return on_rayon_worker(future);
     }
     let Ok(handle) = Handle::try_current() else {
-        return shared::handle().block_on(future);
+        return shared_runtime::handle().block_on(future);
     };
     if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
         let polling_a_task = polling_a_task();
@@ -173,7 +173,7 @@ fn on_this_thread<F: Future>(handle: &Handle, polling_a_task: bool, future: F) -
     if polling_a_task || (tokio::task::try_id().is_some() && !shutting_down(handle)) {
         handle.block_on(future)
     } else {
-        shared::handle().block_on(future)
+        shared_runtime::handle().block_on(future)
     }
 }
 
@@ -231,7 +231,7 @@ fn shutting_down(handle: &Handle) -> bool {
 fn on_rayon_worker<F: Future>(future: F) -> F::Output {
     let in_multi_thread = Handle::try_current()
         .is_ok_and(|handle| handle.runtime_flavor() == RuntimeFlavor::MultiThread);
-    let _runtime = (!in_multi_thread).then(|| shared::handle().enter());
+    let _runtime = (!in_multi_thread).then(|| shared_runtime::handle().enter());
     crate::rayon_pool::block_on(future)
 }
 
@@ -337,7 +337,7 @@ where
 {
     #[cfg(feature = "tracing")]
     let context = crate::trace::Context::capture();
-    let handle = shared::handle();
+    let handle = shared_runtime::handle();
     helpers().install(move || {
         let run = move || handle.block_on(warn_if_late(what, future));
         #[cfg(feature = "tracing")]

@@ -4,7 +4,7 @@
 //! unbounded channel; the thread runs them in order. Three pieces of shared
 //! state keep the promises of the type:
 //!
-//! - the *gate* (`Shared::state`): a call is queued, and `close` queues its
+//! - the *gate* (`Control::state`): a call is queued, and `close` queues its
 //!   marker, only while holding it, so nothing is ever queued behind the
 //!   marker or after the thread stopped taking calls;
 //! - the *rooms* of a bounded queue: a semaphore whose permit a call holds
@@ -85,7 +85,7 @@ const DEFAULT_NAME: &str = "bridge-dedicated";
 /// ```
 pub struct Dedicated<T: 'static> {
     calls: flume::Sender<Message<T>>,
-    shared: Arc<Shared>,
+    control: Arc<Control>,
 }
 
 /// What a handle sends to the thread.
@@ -109,7 +109,7 @@ struct Call<T> {
 type Body<T> = Box<dyn FnOnce(&mut T, &Counters) + Send>;
 
 /// `Dedicated` values, outermost first; `None` for none.
-type Waiting = Option<Arc<[Arc<Shared>]>>;
+type Waiting = Option<Arc<[Arc<Control>]>>;
 
 thread_local! {
     /// The `Dedicated` values that wait for the code running on this thread
@@ -119,8 +119,9 @@ thread_local! {
     static WAITING: RefCell<Waiting> = const { RefCell::new(None) };
 }
 
-/// What every handle, and the thread, can read.
-struct Shared {
+/// The control block of the dedicated thread: what every handle, and the
+/// thread, can read.
+struct Control {
     name: String,
     /// The gate; see the module's docs.
     state: Mutex<State>,
@@ -132,12 +133,12 @@ struct Shared {
     ended: flume::Receiver<()>,
 }
 
-// A panic never leaves `Shared` half-updated where a caller could see it:
+// A panic never leaves `Control` half-updated where a caller could see it:
 // the gate is recovered from poisoning, the counters are atomics, and the
 // rooms' semaphore keeps its own invariants. So a handle can be used across
 // `catch_unwind`, as it could before the semaphore was added.
-impl RefUnwindSafe for Shared {}
-impl UnwindSafe for Shared {}
+impl RefUnwindSafe for Control {}
+impl UnwindSafe for Control {}
 
 #[derive(Default)]
 struct State {
@@ -290,19 +291,19 @@ impl<T: 'static> Dedicated<T> {
         F: FnOnce(&mut T) -> R + Send + 'static,
         R: Send + 'static,
     {
-        let Dedicated { calls, shared } = self.clone();
+        let Dedicated { calls, control } = self.clone();
         async move {
-            let waiting = shared.refuse_from_inside("call");
-            let room = match &shared.rooms {
-                Some(rooms) => match shared.room_in(rooms).await {
+            let waiting = control.refuse_from_inside("call");
+            let room = match &control.rooms {
+                Some(rooms) => match control.room_in(rooms).await {
                     Ok(room) => Some(room),
                     Err(_) => unreachable_closed_semaphore(),
                 },
                 None => None,
             };
-            let (outcome, _leaving) = queue(&calls, &shared, f, waiting, room);
+            let (outcome, _leaving) = queue(&calls, &control, f, waiting, room);
             drop(calls); // a queued call keeps no handle alive
-            shared.finish(outcome.recv_async().await.ok())
+            control.finish(outcome.recv_async().await.ok())
         }
     }
 
@@ -327,16 +328,16 @@ impl<T: 'static> Dedicated<T> {
         F: FnOnce(&mut T) -> R + Send + 'static,
         R: Send + 'static,
     {
-        let shared = &self.shared;
-        let waiting = shared.refuse_from_inside("call_blocking");
-        let room = shared.rooms.as_ref().map(|rooms| {
+        let control = &self.control;
+        let waiting = control.refuse_from_inside("call_blocking");
+        let room = control.rooms.as_ref().map(|rooms| {
             // `unconstrained`: on an executor thread, a task's spent budget
             // would make every poll pending, and this loop spin.
-            let wait = tokio::task::unconstrained(shared.room_in(rooms));
+            let wait = tokio::task::unconstrained(control.room_in(rooms));
             wait_here(wait).unwrap_or_else(|_| unreachable_closed_semaphore())
         });
-        let (outcome, _leaving) = queue(&self.calls, shared, f, waiting, room);
-        shared.finish(outcome.recv().ok())
+        let (outcome, _leaving) = queue(&self.calls, control, f, waiting, room);
+        control.finish(outcome.recv().ok())
     }
 
     /// Stops taking calls, lets the thread run the calls already queued,
@@ -364,13 +365,13 @@ impl<T: 'static> Dedicated<T> {
     /// # });
     /// ```
     pub fn close(&self) -> impl Future<Output = ()> + Send + 'static + use<T> {
-        let Dedicated { calls, shared } = self.clone();
+        let Dedicated { calls, control } = self.clone();
         async move {
-            shared.refuse_from_inside("close");
-            shared.start_closing(&calls);
+            control.refuse_from_inside("close");
+            control.start_closing(&calls);
             drop(calls);
             // Never sent on: returns once the thread dropped its sender.
-            let _ = shared.ended.recv_async().await;
+            let _ = control.ended.recv_async().await;
         }
     }
 
@@ -389,9 +390,9 @@ impl<T: 'static> Dedicated<T> {
     /// assert!(refused.is_err(), "calls after close panic");
     /// ```
     pub fn close_blocking(&self) {
-        self.shared.refuse_from_inside("close_blocking");
-        self.shared.start_closing(&self.calls);
-        let _ = self.shared.ended.recv();
+        self.control.refuse_from_inside("close_blocking");
+        self.control.start_closing(&self.calls);
+        let _ = self.control.ended.recv();
     }
 
     /// A snapshot of the counters of the calls made on this `Dedicated`;
@@ -412,7 +413,7 @@ impl<T: 'static> Dedicated<T> {
     /// ```
     pub fn stats(&self) -> PoolStats {
         // One call runs at a time.
-        self.shared.counters.snapshot_of(Some(1))
+        self.control.counters.snapshot_of(Some(1))
     }
 }
 
@@ -423,7 +424,7 @@ impl<T: 'static> Dedicated<T> {
 /// If the `Dedicated` is closed or its value was never built.
 fn queue<T, F, R>(
     calls: &flume::Sender<Message<T>>,
-    shared: &Shared,
+    control: &Control,
     f: F,
     waiting: Waiting,
     room: Option<OwnedSemaphorePermit>,
@@ -466,13 +467,13 @@ where
         waiting,
         room,
     };
-    let state = shared.lock();
+    let state = control.lock();
     if state.closed || state.failure.is_some() {
         drop(state);
         drop(call); // here, before saying why: nothing of it ran
-        shared.check_open();
+        control.check_open();
     } else {
-        shared.counters.submitted();
+        control.counters.submitted();
         // Cannot fail: the thread keeps its end of the queue until the gate
         // is shut. If it ever did, the call is dropped with its reply and
         // `finish` says the thread is gone.
@@ -486,7 +487,7 @@ where
 /// caller still waits.
 struct Reply<R>(flume::Sender<Outcome<R>>);
 
-impl Shared {
+impl Control {
     fn lock(&self) -> MutexGuard<'_, State> {
         // No user code runs under this lock; recover anyway.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -781,14 +782,14 @@ impl<T: 'static> DedicatedBuilder<T> {
         let (calls, queue) = flume::unbounded::<Message<T>>();
         let (ended_tx, ended) = flume::bounded::<()>(0);
         let (report, built) = flume::bounded::<Built<E>>(1);
-        let shared = Arc::new(Shared {
+        let control = Arc::new(Control {
             name: name.clone(),
             state: Mutex::new(State::default()),
             counters: Counters::new(),
             rooms: self.bound.map(|n| Arc::new(Semaphore::new(n))),
             ended,
         });
-        let on_thread = shared.clone();
+        let on_thread = control.clone();
         std::thread::Builder::new()
             .name(name)
             .spawn(move || {
@@ -801,10 +802,10 @@ impl<T: 'static> DedicatedBuilder<T> {
             .unwrap_or_else(|e| {
                 panic!(
                     "bridge: could not start the thread `{}` of a Dedicated: {e}",
-                    shared.name
+                    control.name
                 )
             });
-        (Dedicated { calls, shared }, built)
+        (Dedicated { calls, control }, built)
     }
 }
 
@@ -817,7 +818,7 @@ impl<T: 'static> Dedicated<T> {
             Some(Built::Panicked(payload)) => resume_unwind(payload),
             None => panic!(
                 "bridge: the thread of Dedicated `{}` ended before building its value",
-                self.shared.name
+                self.control.name
             ),
         }
     }
@@ -827,10 +828,10 @@ impl<T: 'static> Dedicated<T> {
 fn serve<T, E>(
     make: impl FnOnce() -> Result<T, E>,
     queue: &flume::Receiver<Message<T>>,
-    shared: &Arc<Shared>,
+    control: &Arc<Control>,
     report: &flume::Sender<Built<E>>,
 ) {
-    let own: Arc<[Arc<Shared>]> = Arc::new([shared.clone()]);
+    let own: Arc<[Arc<Control>]> = Arc::new([control.clone()]);
     let _ = WAITING.try_with(|w| *w.borrow_mut() = Some(own.clone()));
     let mut value = match catch_unwind(AssertUnwindSafe(make)) {
         Ok(Ok(value)) => {
@@ -839,7 +840,7 @@ fn serve<T, E>(
         }
         Ok(Err(error)) => {
             fail(
-                shared,
+                control,
                 queue,
                 "its constructor returned an error".to_owned(),
             );
@@ -850,7 +851,7 @@ fn serve<T, E>(
         }
         Err(payload) => {
             fail(
-                shared,
+                control,
                 queue,
                 format!("its constructor panicked: {}", message(&*payload)),
             );
@@ -870,12 +871,12 @@ fn serve<T, E>(
         } = call;
         drop(room); // taken off the queue: room for the next caller
         match waiting {
-            None => body(&mut value, &shared.counters),
+            None => body(&mut value, &control.counters),
             Some(outer) => {
-                let chain: Arc<[Arc<Shared>]> = outer.iter().chain(own.iter()).cloned().collect();
+                let chain: Arc<[Arc<Control>]> = outer.iter().chain(own.iter()).cloned().collect();
                 let _restore = Restore(own.clone());
                 let _ = WAITING.try_with(|w| *w.borrow_mut() = Some(chain));
-                body(&mut value, &shared.counters);
+                body(&mut value, &control.counters);
             }
         }
     }
@@ -883,7 +884,7 @@ fn serve<T, E>(
 }
 
 /// Puts this thread's own chain back in `WAITING`, even on unwinding.
-struct Restore(Arc<[Arc<Shared>]>);
+struct Restore(Arc<[Arc<Control>]>);
 
 impl Drop for Restore {
     fn drop(&mut self) {
@@ -894,11 +895,11 @@ impl Drop for Restore {
 
 /// Shuts the gate for good because the value was never built, then drops,
 /// unrun, the calls queued before: their callers panic, saying `why`.
-fn fail<T>(shared: &Shared, queue: &flume::Receiver<Message<T>>, why: String) {
-    shared.lock().failure = Some(why);
+fn fail<T>(control: &Control, queue: &flume::Receiver<Message<T>>, why: String) {
+    control.lock().failure = Some(why);
     for message in queue.try_iter() {
         if let Message::Call(_) = message {
-            shared.counters.cancelled();
+            control.counters.cancelled();
         }
         drop_guarded(message);
     }
@@ -916,16 +917,16 @@ impl<T: 'static> Clone for Dedicated<T> {
     fn clone(&self) -> Self {
         Dedicated {
             calls: self.calls.clone(),
-            shared: self.shared.clone(),
+            control: self.control.clone(),
         }
     }
 }
 
 impl<T: 'static> fmt::Debug for Dedicated<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.shared.lock();
+        let state = self.control.lock();
         f.debug_struct("Dedicated")
-            .field("thread", &self.shared.name)
+            .field("thread", &self.control.name)
             .field("value", &std::any::type_name::<T>())
             .field("queued", &self.calls.len())
             .field("closed", &state.closed)

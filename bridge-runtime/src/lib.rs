@@ -68,7 +68,7 @@ mod dedicated;
 mod job;
 mod pool;
 mod rayon_pool;
-mod shared;
+mod shared_runtime;
 mod stats;
 mod stream;
 #[cfg(feature = "tracing")]
@@ -490,7 +490,7 @@ pub fn allow_blocking<R>(f: impl FnOnce() -> R) -> R {
 }
 
 pub use pool::{CpuPool, IoPool};
-pub use shared::{SetRuntimeError, set_runtime};
+pub use shared_runtime::{SetRuntimeError, set_runtime};
 pub use stats::PoolStats;
 pub use stream::{DEFAULT_BUFFER, OffloadStream, offload_iter};
 #[cfg(feature = "tracing")]

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use tokio::sync::Semaphore;
 
 use crate::job::{Completion, Job};
-use crate::shared;
+use crate::shared_runtime;
 use crate::stats::{Counters, PoolStats};
 
 /// The timing switches, the same for both kinds of pool.
@@ -262,7 +262,7 @@ impl IoPool {
             // job unrun, which counts it as cancelled.
             job.hold(limit.acquire().await.ok());
         }
-        let handle = shared::current_or_shared();
+        let handle = shared_runtime::current_or_shared();
         // The JoinHandle is not needed: the result comes back through the
         // job's channel, and a job the runtime drops unrun closes it.
         drop(handle.spawn_blocking(move || job.run()));
