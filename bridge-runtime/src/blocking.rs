@@ -225,40 +225,6 @@ fn shutting_down(handle: &Handle) -> bool {
     handle.spawn(async {}).is_finished()
 }
 
-/// Wakes a thread parked in [`on_plain_thread`].
-struct Unpark {
-    thread: std::thread::Thread,
-    woken: std::sync::atomic::AtomicBool,
-}
-
-impl std::task::Wake for Unpark {
-    fn wake(self: std::sync::Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &std::sync::Arc<Self>) {
-        self.woken.store(true, std::sync::atomic::Ordering::Release);
-        self.thread.unpark();
-    }
-}
-
-/// A thread's parking spot: its flag and the waker that sets it.
-type Parker = (std::sync::Arc<Unpark>, std::task::Waker);
-
-fn parker() -> Parker {
-    let unpark = std::sync::Arc::new(Unpark {
-        thread: std::thread::current(),
-        woken: std::sync::atomic::AtomicBool::new(false),
-    });
-    (unpark.clone(), std::task::Waker::from(unpark))
-}
-
-thread_local! {
-    /// This thread's parking spot, kept between calls; taken while a call
-    /// uses it, so a nested call makes its own.
-    static PARKER: std::cell::Cell<Option<Parker>> = const { std::cell::Cell::new(None) };
-}
-
 /// Drives `future` on a thread outside any runtime, with the shared
 /// runtime's handle entered for its timers and I/O (the shared runtime's
 /// workers drive those), parking the thread while the future waits.
@@ -266,26 +232,7 @@ thread_local! {
 /// runtime: this thread is none of its workers.
 fn on_plain_thread<F: Future>(future: F) -> F::Output {
     let _entered = shared_runtime::handle().enter();
-    let (unpark, waker) = PARKER
-        .try_with(std::cell::Cell::take)
-        .ok()
-        .flatten()
-        .unwrap_or_else(parker);
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    let output = loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            break output;
-        }
-        while !unpark
-            .woken
-            .swap(false, std::sync::atomic::Ordering::Acquire)
-        {
-            std::thread::park();
-        }
-    };
-    let _ = PARKER.try_with(|spot| spot.set(Some((unpark, waker))));
-    output
+    crate::park::drive(future, std::thread::park)
 }
 
 /// Drives `future` on this rayon worker, the worker helping its pool while

@@ -19,14 +19,14 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, RefUnwindSafe, UnwindSafe, catch_unwind, resume_unwind};
-use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Wake, Waker};
+
 use std::time::Instant;
 
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
 use crate::cancel::{Leaving, with_caller};
+use crate::job::drop_guarded;
 use crate::stats::{Counters, PoolStats};
 
 type Payload = Box<dyn Any + Send>;
@@ -587,32 +587,10 @@ fn unreachable_closed_semaphore<P>() -> P {
     panic!("bridge: the room semaphore of a Dedicated was closed")
 }
 
-/// Drops `value` where a panic in its destructor cannot end the thread.
-fn drop_guarded<V>(value: V) {
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
-}
-
 /// Polls `future` on this thread, parking between wake-ups: for futures that
 /// need no runtime (a semaphore's).
 fn wait_here<F: Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-        fn wake_by_ref(self: &Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut context = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
-            return output;
-        }
-        std::thread::park();
-    }
+    crate::park::drive(future, std::thread::park)
 }
 
 /// Configures a [`Dedicated`] before its thread starts: the thread's name,

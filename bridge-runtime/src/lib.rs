@@ -66,6 +66,7 @@ mod blocking;
 mod cancel;
 mod dedicated;
 mod job;
+mod park;
 mod pool;
 mod rayon_pool;
 mod shared_runtime;

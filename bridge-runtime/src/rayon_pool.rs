@@ -3,11 +3,7 @@
 
 use std::cell::Cell;
 use std::future::Future;
-use std::pin::pin;
-use std::sync::Arc;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 thread_local! {
@@ -57,23 +53,6 @@ fn relay(job: Relayed) {
     }
 }
 
-/// Wakes the waiting worker.
-struct Unpark {
-    thread: std::thread::Thread,
-    woken: AtomicBool,
-}
-
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::Release);
-        self.thread.unpark();
-    }
-}
-
 /// The longest a waiting worker sleeps before it looks for work again.
 const MAX_NAP: Duration = Duration::from_millis(5);
 
@@ -82,28 +61,16 @@ const MAX_NAP: Duration = Duration::from_millis(5);
 /// first), as rayon's own `join` does, so work the future waits for gets
 /// done even when every worker of the pool is waiting like this one.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    let unpark = Arc::new(Unpark {
-        thread: std::thread::current(),
-        woken: AtomicBool::new(false),
-    });
-    let waker = Waker::from(unpark.clone());
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
     let mut nap = Duration::from_micros(50);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        while !unpark.woken.swap(false, Ordering::Acquire) {
-            match crate::cancel::lending(rayon::yield_now) {
-                Some(rayon::Yield::Executed) => nap = Duration::from_micros(50),
-                _ => {
-                    // Nothing to do: sleep until woken, but look again now
-                    // and then, for work that arrives while every worker waits.
-                    std::thread::park_timeout(nap);
-                    nap = (nap * 2).min(MAX_NAP);
-                }
+    crate::park::drive(future, || {
+        match crate::cancel::lending(rayon::yield_now) {
+            Some(rayon::Yield::Executed) => nap = Duration::from_micros(50),
+            _ => {
+                // Nothing to do: sleep until woken, but look again now and
+                // then, for work that arrives while every worker waits.
+                std::thread::park_timeout(nap);
+                nap = (nap * 2).min(MAX_NAP);
             }
         }
-    }
+    })
 }

@@ -296,19 +296,20 @@ impl Watchdog {
             runtime,
             episode: None,
             suspects: Vec::new(),
-            #[cfg(feature = "tracing")]
-            dispatch: tracing::dispatcher::get_default(|current| {
-                // No subscriber here (yet): leave the monitor to whichever
-                // is the global one when it reports.
-                let none = current.is::<tracing::subscriber::NoSubscriber>();
-                (!none).then(|| current.clone())
-            }),
-            #[cfg(feature = "tracing")]
-            span: tracing::Span::current(),
         };
+        // Reports go to the default dispatcher where the watchdog started,
+        // inside the span current there; with no subscriber here (yet), to
+        // whichever is the global one when they are made.
+        #[cfg(feature = "tracing")]
+        let context = crate::trace::Context::capture();
         let monitor = thread::Builder::new()
             .name("bridge-watchdog".into())
-            .spawn(move || monitor.run())
+            .spawn(move || {
+                #[cfg(feature = "tracing")]
+                return context.in_scope(move || monitor.run());
+                #[cfg(not(feature = "tracing"))]
+                monitor.run()
+            })
             .unwrap_or_else(|e| {
                 abort.abort();
                 panic!("bridge: could not start the `bridge-watchdog` thread: {e}")
@@ -699,20 +700,10 @@ struct Monitor {
     /// What the runtime's threads were in at the last check that found the
     /// ping waiting: what to name if it turns out to have been a stall.
     suspects: Vec<StalledThread>,
-    /// Where reports go: the default dispatcher where the watchdog started,
-    /// and the span current there.
-    #[cfg(feature = "tracing")]
-    dispatch: Option<tracing::Dispatch>,
-    #[cfg(feature = "tracing")]
-    span: tracing::Span,
 }
 
 impl Monitor {
     fn run(mut self) {
-        #[cfg(feature = "tracing")]
-        let _default = self.dispatch.as_ref().map(tracing::dispatcher::set_default);
-        #[cfg(feature = "tracing")]
-        let _entered = self.span.clone().entered();
         let period = self.threshold / 4;
         while let Err(RecvTimeoutError::Timeout) = self.stopped.recv_timeout(period) {
             if self.heartbeat.is_finished() {
