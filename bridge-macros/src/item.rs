@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Attribute, Block, FnArg, Pat, Signature, Token, Type, Visibility};
 
-use crate::args::Options;
+use crate::args::{Keep, Options};
 use crate::errors::Errors;
 use crate::nonblocking::FnPlace;
 
@@ -331,6 +331,30 @@ pub(crate) fn kept_item(
         .collect();
     first.extend(tokens);
     quote!(#(#attrs)* #first #body)
+}
+
+/// The `keep` twin of a fn (the original, under the `keep` name) and the
+/// call of it that the generated fn makes, `generated`'s arguments renamed
+/// so that they can be passed on.
+pub(crate) fn keep_twin(
+    keep: &Keep,
+    attrs: &[Attribute],
+    vis: &Visibility,
+    sig: &Signature,
+    body: &Body,
+    generated: &mut Signature,
+) -> (TokenStream, TokenStream) {
+    let mut kept_sig = sig.clone();
+    kept_sig.ident = keep.name.clone();
+    let kept = kept_item(attrs, vis, &kept_sig, body, keep.name.span());
+    let passed = rename_args(generated);
+    let name = &keep.name;
+    let callee = if keep.via_self || is_associated(sig) {
+        quote!(Self::#name)
+    } else {
+        quote!(#name)
+    };
+    (kept, quote!(#callee(#(#passed),*)))
 }
 
 /// `module::path::name`, for messages that name the function at run time.

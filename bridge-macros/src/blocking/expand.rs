@@ -62,17 +62,8 @@ pub(super) fn expand(
             )
         }
         Some(keep) => {
-            let mut async_sig = sig.clone();
-            async_sig.ident = keep.name.clone();
-            let kept = item::kept_item(attrs, vis, &async_sig, body, keep.name.span());
-            let passed = item::rename_args(&mut sync_sig);
-            let name = &keep.name;
-            let callee = if keep.via_self || item::is_associated(sig) {
-                quote!(Self::#name)
-            } else {
-                quote!(#name)
-            };
-            (quote!(#callee(#(#passed),*)), Some(kept))
+            let (kept, call) = item::keep_twin(keep, attrs, vis, sig, body, &mut sync_sig);
+            (call, Some(kept))
         }
     };
 

@@ -38,18 +38,9 @@ pub(super) fn expand(
         None => (rebind_args(&mut generated, &body.block), None),
         Some(keep) => {
             // The body stays in the kept fn, which the closure calls.
-            let mut kept_sig = sig.clone();
-            kept_sig.ident = keep.name.clone();
-            let kept = item::kept_item(attrs, vis, &kept_sig, body, keep.name.span());
-            let passed = item::rename_args(&mut generated);
-            let name = &keep.name;
-            let callee = if keep.via_self || item::is_associated(sig) {
-                quote!(Self::#name)
-            } else {
-                quote!(#name)
-            };
+            let (kept, call) = item::keep_twin(keep, attrs, vis, sig, body, &mut generated);
             (
-                quote_spanned!(body.block.brace_token.span.join()=> { #callee(#(#passed),*) }),
+                quote_spanned!(body.block.brace_token.span.join()=> { #call }),
                 Some(kept),
             )
         }
