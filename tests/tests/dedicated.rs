@@ -104,12 +104,7 @@ async fn dropping_the_last_handle_runs_queued_calls_then_drops_the_value_on_its_
             log.lock().map(|mut l| l.push(format!("call {i}"))).ok();
             name
         }));
-        let waker = std::task::Waker::noop();
-        assert!(
-            call.as_mut()
-                .poll(&mut std::task::Context::from_waker(waker))
-                .is_pending()
-        );
+        assert!(poll_once(&mut call));
         queued.push(call);
     }
     // The last handle goes while the thread is busy and three calls wait.
@@ -139,25 +134,10 @@ async fn dropping_the_last_handle_runs_queued_calls_then_drops_the_value_on_its_
 #[tokio::test]
 async fn a_call_dropped_before_it_started_does_not_run() {
     let value = Dedicated::spawn(|| 0u32);
-    let (started_tx, started_rx) = mpsc::channel();
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let holder = value.clone();
-    let held = std::thread::spawn(move || {
-        holder.call_blocking(move |_| {
-            let _ = started_tx.send(());
-            let _ = release_rx.recv();
-        })
-    });
-    started_rx.recv().expect("holder started");
+    let (release_tx, held) = hold(&value);
     {
         let mut queued = Box::pin(value.call(|v| *v += 1));
-        let waker = std::task::Waker::noop();
-        assert!(
-            queued
-                .as_mut()
-                .poll(&mut std::task::Context::from_waker(waker))
-                .is_pending()
-        );
+        assert!(poll_once(&mut queued));
     } // dropped here, still queued
     let _ = release_tx.send(());
     held.join().expect("no panic");
@@ -228,12 +208,7 @@ fn a_result_whose_drop_panics_after_its_caller_left_does_not_stop_later_calls() 
                 let _ = release_rx.recv();
                 Bomb
             }));
-            let waker = std::task::Waker::noop();
-            assert!(
-                call.as_mut()
-                    .poll(&mut std::task::Context::from_waker(waker))
-                    .is_pending()
-            );
+            assert!(poll_once(&mut call));
             started_rx.recv().expect("the call started");
         }
         let _ = release_tx.send(());
@@ -247,29 +222,14 @@ fn a_result_whose_drop_panics_after_its_caller_left_does_not_stop_later_calls() 
 fn a_closure_whose_drop_panics_when_its_caller_left_before_it_started_does_not_stop_later_calls() {
     let outcome = within(10, || {
         let value = Dedicated::spawn(|| 0u32);
-        let (started_tx, started_rx) = mpsc::channel();
-        let (release_tx, release_rx) = mpsc::channel::<()>();
-        let holder = value.clone();
-        let held = std::thread::spawn(move || {
-            holder.call_blocking(move |_| {
-                let _ = started_tx.send(());
-                let _ = release_rx.recv();
-            })
-        });
-        started_rx.recv().expect("holder started");
+        let (release_tx, held) = hold(&value);
         {
             let bomb = Bomb;
             let mut queued = Box::pin(value.call(move |v| {
                 let _keep = &bomb;
                 *v += 1;
             }));
-            let waker = std::task::Waker::noop();
-            assert!(
-                queued
-                    .as_mut()
-                    .poll(&mut std::task::Context::from_waker(waker))
-                    .is_pending()
-            );
+            assert!(poll_once(&mut queued));
         } // dropped while queued: its closure is dropped unrun, on the thread
         let _ = release_tx.send(());
         held.join().expect("no panic");
