@@ -82,29 +82,39 @@ where
     F: Future + Send,
     F::Output: Send,
 {
+    match on_the_calling_thread(future) {
+        Ok(output) => output,
+        Err(future) => on_helper_thread(what, future),
+    }
+}
+
+/// Runs `future` on the calling thread, in the way its calling context
+/// allows (see the table of [`block_on`]); gives it back, unpolled, where
+/// only a helper thread could run it: a current-thread runtime, or where
+/// tokio refuses `block_in_place` (a `LocalSet`, a current-thread runtime
+/// that entered a multi-thread handle).
+#[inline]
+fn on_the_calling_thread<F: Future>(future: F) -> Result<F::Output, F> {
     if rayon::current_thread_index().is_some() {
-        return on_rayon_worker(future);
+        return Ok(on_rayon_worker(future));
     }
     let Ok(handle) = Handle::try_current() else {
-        return on_plain_thread(future);
+        return Ok(on_plain_thread(future));
     };
     if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
-        return on_helper_thread(what, future);
+        return Err(future);
     }
     let polling_a_task = polling_a_task();
     let mut future = Some(future);
-    match try_block_in_place(|| {
+    let ran = try_block_in_place(|| {
         future
             .take()
             .map(|future| on_this_thread(&handle, polling_a_task, future))
-    }) {
-        Ok(Some(output)) => output,
-        // `block_in_place` refused: a `LocalSet`, or a current-thread
-        // runtime that entered this handle.
-        Ok(None) | Err(Refused) => match future.take() {
-            Some(future) => on_helper_thread(what, future),
-            None => unreachable!("the future is taken only where block_in_place ran"),
-        },
+    });
+    match (ran, future) {
+        (Ok(Some(output)), _) => Ok(output),
+        (_, Some(future)) => Err(future),
+        (_, None) => unreachable!("the future is taken only where block_in_place ran it"),
     }
 }
 
@@ -135,30 +145,16 @@ pub fn block_on_local<F: Future>(future: F) -> F::Output {
 }
 
 pub(crate) fn block_on_local_named<F: Future>(what: &str, future: F) -> F::Output {
-    if rayon::current_thread_index().is_some() {
-        return on_rayon_worker(future);
-    }
-    let Ok(handle) = Handle::try_current() else {
-        return on_plain_thread(future);
+    let Ok(output) = on_the_calling_thread(future) else {
+        panic!(
+            "`{what}` was called where its future, which is not `Send`, cannot run: \
+             on a current-thread tokio runtime (such as `#[tokio::test]`) or inside a `LocalSet`, \
+             the caller's thread drives the runtime, and only a helper thread could run the future. \
+             `.await` the async version instead (`#[blocking(local, keep = NAME)]` keeps it), \
+             call it from a multi-thread runtime's task or a plain thread, or make the future `Send` and drop `local`"
+        )
     };
-    if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
-        let polling_a_task = polling_a_task();
-        let mut future = Some(future);
-        if let Ok(Some(output)) = try_block_in_place(|| {
-            future
-                .take()
-                .map(|future| on_this_thread(&handle, polling_a_task, future))
-        }) {
-            return output;
-        }
-    }
-    panic!(
-        "`{what}` was called where its future, which is not `Send`, cannot run: \
-         on a current-thread tokio runtime (such as `#[tokio::test]`) or inside a `LocalSet`, \
-         the caller's thread drives the runtime, and only a helper thread could run the future. \
-         `.await` the async version instead (`#[blocking(local, keep = NAME)]` keeps it), \
-         call it from a multi-thread runtime's task or a plain thread, or make the future `Send` and drop `local`"
-    )
+    output
 }
 
 /// Runs `future` on this thread, which is outside any runtime now (inside
