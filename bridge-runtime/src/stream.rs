@@ -210,17 +210,9 @@ impl<T: 'static> Stream for OffloadStream<T> {
                         return Poll::Ready(Some(item));
                     }
                     Poll::Ready(None) => {
-                        // Every sender is gone: the producer ended.
+                        // Every sender is gone: the producer ended. The
+                        // outcome of its last stint (a panic) may be to come.
                         this.items = None;
-                        this.state = match std::mem::replace(&mut this.state, State::Done) {
-                            State::Panicked(payload) => resume_unwind(payload),
-                            State::Filling(done) => State::Filling(done),
-                            _ => State::Done,
-                        };
-                        if matches!(this.state, State::Done) {
-                            return Poll::Ready(None);
-                        }
-                        // The last stint's outcome (a panic) is still to come.
                         ready!(finish(&mut this.state, cx));
                         return Poll::Ready(None);
                     }
