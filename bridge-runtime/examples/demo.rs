@@ -43,7 +43,7 @@ fn read_file(path: PathBuf) -> std::io::Result<Vec<u8>> {
 
 /// One hashing thread, so that on a small machine a core stays free for the
 /// executor (and the comparison with the hand-written pool is fair).
-static HASHER: CpuPool = CpuPool::new("hasher", 1);
+static HASHER: CpuPool = CpuPool::new("hasher", 1).timed();
 
 #[offload(cpu, pool = HASHER)]
 fn crunch_offloaded(bytes: Vec<u8>) -> u64 {
@@ -191,6 +191,9 @@ fn make_files(dir: &Path) -> Result<Vec<PathBuf>, Box<dyn Error>> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
+    // The times in the pools' statistics printed at the end (counts are
+    // always kept; times only where asked for).
+    IoPool::global().set_timing(true);
     let dir = tempfile::tempdir()?;
     let files = make_files(dir.path())?;
     println!(
@@ -236,7 +239,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             report.stalls.unwrap_or_default()
         );
     }
-    println!("(each also goes to `tracing::warn!`, with how long and since when)");
+    println!(
+        "(each also goes to `tracing::warn!`, with how long, since when, and what was running)"
+    );
 
     let (io, cpu) = (IoPool::global().stats(), HASHER.stats());
     println!(
