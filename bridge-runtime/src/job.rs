@@ -43,11 +43,39 @@ struct Call<R> {
     /// Set when the completion is dropped before taking the outcome:
     /// what [`crate::cancelled`] reads.
     gone: AtomicBool,
-    /// When the call was submitted, if its pool measures times.
+    /// What only some calls carry, boxed so that the others stay small:
+    /// a call's memory is touched by two threads, and every cache line of
+    /// it crosses between them.
+    extras: Option<Box<Extras>>,
+}
+
+/// The submission time (on a pool that measures times) and the caller's
+/// `tracing` context (where a subscriber listens).
+struct Extras {
     submitted_at: Option<Instant>,
-    /// The caller's `tracing` context, for the body.
     #[cfg(feature = "tracing")]
-    context: crate::trace::Context,
+    context: Option<crate::trace::Captured>,
+}
+
+impl Extras {
+    /// What a call made now carries, if anything.
+    #[inline]
+    fn capture(counters: &Counters) -> Option<Box<Extras>> {
+        let submitted_at = counters.timing().then(Instant::now);
+        #[cfg(feature = "tracing")]
+        let context = crate::trace::Captured::capture();
+        #[cfg(feature = "tracing")]
+        let carried = submitted_at.is_some() || context.is_some();
+        #[cfg(not(feature = "tracing"))]
+        let carried = submitted_at.is_some();
+        carried.then(|| {
+            Box::new(Extras {
+                submitted_at,
+                #[cfg(feature = "tracing")]
+                context,
+            })
+        })
+    }
 }
 
 /// The outcome is still to come.
@@ -100,18 +128,23 @@ impl<R> Call<R> {
 /// The body of a call plus everything needed to account for it. Built when
 /// the call is submitted; either run once on a pool thread, or dropped
 /// unrun (the caller went away, or the runtime shut down), which counts as
-/// cancelled.
-pub(crate) struct Job<F, R> {
+/// cancelled. `P` is what the job holds until its body has finished: the
+/// slot of a sized [`IoPool`](crate::IoPool), nothing on other pools.
+pub(crate) struct Job<F, R, P = ()> {
     body: Option<F>,
     call: Arc<Call<R>>,
     counters: &'static Counters,
-    permit: Option<SemaphorePermit<'static>>,
+    permit: P,
 }
 
-impl<F, R> Job<F, R>
+/// The slot a job of a sized pool holds.
+pub(crate) type Slot = Option<SemaphorePermit<'static>>;
+
+impl<F, R, P> Job<F, R, P>
 where
     F: FnOnce() -> R,
     R: Send + 'static,
+    P: Default,
 {
     /// Records the submission and returns the job with the receiving end of its result.
     pub(crate) fn new(
@@ -124,16 +157,14 @@ where
             value: Mutex::new(None),
             waker: AtomicWaker::new(),
             gone: AtomicBool::new(false),
-            submitted_at: counters.timing().then(Instant::now),
-            #[cfg(feature = "tracing")]
-            context: crate::trace::Context::capture(),
+            extras: Extras::capture(counters),
         });
         counters.submitted();
         let job = Job {
             body: Some(body),
             call: call.clone(),
             counters,
-            permit: None,
+            permit: P::default(),
         };
         (
             job,
@@ -146,7 +177,7 @@ where
     }
 
     /// Holds a slot of a sized pool until the body has finished.
-    pub(crate) fn hold(&mut self, permit: Option<SemaphorePermit<'static>>) {
+    pub(crate) fn hold(&mut self, permit: P) {
         self.permit = permit;
     }
 
@@ -161,23 +192,24 @@ where
             drop_guarded(body);
             return;
         }
-        let started = self.call.submitted_at.map(|_| Instant::now());
+        let extras = self.call.extras.as_deref();
+        let submitted_at = extras.and_then(|extras| extras.submitted_at);
+        let started = submitted_at.map(|_| Instant::now());
         self.counters.started();
-        #[cfg(feature = "tracing")]
-        let context = &self.call.context;
         let (counters, gone) = (self.counters, &self.call.gone);
         let outcome = catch_unwind(AssertUnwindSafe(move || {
             cancel::with_caller(gone, Some(counters), || {
                 #[cfg(feature = "tracing")]
-                return context.in_scope(body);
-                #[cfg(not(feature = "tracing"))]
+                if let Some(context) = extras.and_then(|extras| extras.context.as_ref()) {
+                    return context.in_scope(body);
+                }
                 body()
             })
         }));
         self.counters.finished(outcome.is_err());
         // With timing on, the times are in before the caller sees the
         // result, so a snapshot taken after it returned includes them.
-        if let (Some(submitted), Some(started)) = (self.call.submitted_at, started) {
+        if let (Some(submitted), Some(started)) = (submitted_at, started) {
             let ended = Instant::now();
             self.counters
                 .timed(started - submitted, ended.duration_since(started));
@@ -189,7 +221,7 @@ where
             self.counters.abandoned();
         }
         // Free the slot before waking the caller, so a queued call can start.
-        self.permit = None;
+        self.permit = P::default();
         match self.call.complete(outcome) {
             Ok(waker) => {
                 // Wake the caller first: it is waiting. The call is freed
@@ -210,7 +242,7 @@ where
     }
 }
 
-impl<F, R> Drop for Job<F, R> {
+impl<F, R, P> Drop for Job<F, R, P> {
     fn drop(&mut self) {
         if let Some(body) = self.body.take() {
             // Dropped unrun: the runtime it was queued on shut down.

@@ -2,11 +2,13 @@
 
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::OnceLock;
+use std::task::{Context, Poll};
 
 use tokio::sync::Semaphore;
 
-use crate::job::{Completion, Job};
+use crate::job::{Completion, Job, Slot};
 use crate::shared_runtime;
 use crate::stats::{Counters, PoolStats};
 
@@ -256,7 +258,7 @@ impl IoPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (mut job, completion) = Job::new(f, &self.counters, what);
+        let (mut job, completion) = Job::<_, _, Slot>::new(f, &self.counters, what);
         if let Some(limit) = &self.limit {
             // Waits without a thread; dropping the future here drops the
             // job unrun, which counts it as cancelled.
@@ -425,12 +427,16 @@ impl CpuPool {
         self.run_named(std::any::type_name::<F>(), f)
     }
 
-    pub(crate) async fn run_named<F, R>(&'static self, what: &'static str, f: F) -> R
+    pub(crate) fn run_named<F, R>(&'static self, what: &'static str, f: F) -> CpuCall<F, R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.submit(what, f).await
+        CpuCall(Stage::Start {
+            pool: self,
+            what,
+            body: f,
+        })
     }
 
     /// Builds an iterator with `make` on this pool, drains it there, and
@@ -463,7 +469,7 @@ impl CpuPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (job, completion) = Job::new(f, &self.counters, what);
+        let (job, completion) = Job::<_, _>::new(f, &self.counters, what);
         if self.threads == 0 {
             crate::rayon_pool::spawn_global(move || job.run());
         } else {
@@ -489,6 +495,52 @@ impl CpuPool {
                     )
                 })
         })
+    }
+}
+
+/// A call on a [`CpuPool`]: handed to the pool when first polled, then
+/// resolving to its outcome.
+///
+/// Written out rather than an `async fn`, whose state would keep the body's
+/// slot beside the completion's: a call in flight is a few words, which
+/// matters when thousands are (a cache line less per call).
+pub(crate) struct CpuCall<F, R>(Stage<F, R>);
+
+enum Stage<F, R> {
+    Start {
+        pool: &'static CpuPool,
+        what: &'static str,
+        body: F,
+    },
+    Submitted(Completion<R>),
+    /// Only while the body is handed over (or if that panicked).
+    Handing,
+}
+
+// Nothing in a `CpuCall` is ever pinned: the body is moved out on the first
+// poll, and the completion is `Unpin`.
+impl<F, R> Unpin for CpuCall<F, R> {}
+
+impl<F, R> Future for CpuCall<F, R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let stage = &mut self.0;
+        if matches!(stage, Stage::Start { .. })
+            && let Stage::Start { pool, what, body } = std::mem::replace(stage, Stage::Handing)
+        {
+            *stage = Stage::Submitted(pool.submit(what, body));
+        }
+        match stage {
+            Stage::Submitted(completion) => Pin::new(completion).poll(cx),
+            _ => panic!(
+                "bridge: a cpu call was polled again after handing its body to the pool panicked"
+            ),
+        }
     }
 }
 

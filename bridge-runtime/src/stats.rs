@@ -110,6 +110,7 @@ impl Stripe {
 }
 
 /// This thread's stripe number, handed out round-robin on first use.
+#[inline]
 fn stripe_index() -> usize {
     use std::cell::Cell;
     use std::sync::atomic::AtomicUsize;
@@ -144,6 +145,7 @@ impl Counters {
         counters
     }
 
+    #[inline]
     pub(crate) fn timing(&self) -> bool {
         self.timing.load(Ordering::Relaxed)
     }
@@ -152,18 +154,22 @@ impl Counters {
         self.timing.store(on, Ordering::Relaxed);
     }
 
+    #[inline]
     fn mine(&self) -> &Stripe {
         &self.stripes[stripe_index()]
     }
 
+    #[inline]
     pub(crate) fn submitted(&self) {
         self.mine().submitted.fetch_add(1, Ordering::Release);
     }
 
+    #[inline]
     pub(crate) fn started(&self) {
         self.mine().started.fetch_add(1, Ordering::Release);
     }
 
+    #[inline]
     pub(crate) fn finished(&self, panicked: bool) {
         let stripe = self.mine();
         let counter = if panicked {

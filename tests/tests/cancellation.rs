@@ -94,3 +94,28 @@ fn cancelled_converts_into_io_and_boxed_errors() {
     );
     assert!(boxed().expect_err("cancelled").is::<Cancelled>());
 }
+
+static LAZY: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("lazy", 1);
+
+#[offload(cpu, pool = LAZY)]
+fn mark(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+#[test]
+fn a_cpu_call_reaches_its_pool_only_when_first_polled() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let never = Arc::new(AtomicBool::new(false));
+    let unpolled = mark(never.clone());
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(LAZY.stats().submitted, 0, "handed over before any poll");
+    drop(unpolled);
+
+    let polled = Arc::new(AtomicBool::new(false));
+    futures::executor::block_on(mark(polled.clone()));
+    assert!(polled.load(Ordering::SeqCst));
+    assert!(!never.load(Ordering::SeqCst), "a call never polled ran");
+    let stats = LAZY.stats();
+    assert_eq!((stats.submitted, stats.completed), (1, 1), "{stats:?}");
+}

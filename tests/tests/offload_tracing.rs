@@ -65,3 +65,32 @@ fn a_scoped_subscriber_sees_the_events_of_offloaded_bodies() {
 async fn helper_body() {
     tracing::info!("on the helper");
 }
+
+static TIMED_CPU: bridge_runtime::CpuPool = bridge_runtime::CpuPool::new("timed-cpu", 1).timed();
+
+#[offload(cpu, pool = TIMED_CPU)]
+fn timed_cpu_body(tag: &'static str) {
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    tracing::info!("{tag}");
+}
+
+#[test]
+fn a_call_on_a_timed_pool_carries_both_its_time_and_its_span() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let scoped = Recorder::default();
+    let subscriber = tracing_subscriber::registry().with(scoped.clone());
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!("timed span");
+        futures::executor::block_on(timed_cpu_body("timed and traced").instrument(span));
+    });
+    assert_eq!(
+        scoped.spans_of("timed and traced"),
+        Some(vec!["timed span".to_owned()])
+    );
+    let stats = TIMED_CPU.stats();
+    assert_eq!(stats.completed, 1);
+    assert!(
+        stats.run_time >= std::time::Duration::from_millis(2),
+        "{stats:?}"
+    );
+}
