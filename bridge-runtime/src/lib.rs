@@ -741,7 +741,7 @@ pub mod __private {
         I::IntoIter: Send + 'static,
         I::Item: Send + 'static,
     {
-        crate::stream::on_io(pool, what, make).buffer(buffer)
+        crate::stream::on_pool(pool, what, make).buffer(buffer)
     }
 
     /// `#[offload(cpu)]` on a fn returning `impl Iterator`.
@@ -757,7 +757,7 @@ pub mod __private {
         I::IntoIter: Send + 'static,
         I::Item: Send + 'static,
     {
-        crate::stream::on_cpu(pool, what, make).buffer(buffer)
+        crate::stream::on_pool(pool, what, make).buffer(buffer)
     }
 
     /// Checks the kind of a `pool = X` argument.

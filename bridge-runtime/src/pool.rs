@@ -240,35 +240,56 @@ impl IoPool {
         I::IntoIter: Send + 'static,
         I::Item: Send + 'static,
     {
-        crate::stream::on_io(self, std::any::type_name::<F>(), make)
+        crate::stream::on_pool(self, std::any::type_name::<F>(), make)
     }
 
-    pub(crate) async fn run_named<F, R>(&'static self, what: &'static str, f: F) -> R
+    pub(crate) fn run_named<F, R>(&'static self, what: &'static str, f: F) -> PoolCall<Self, F, R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.submit(what, f).await.await
+        PoolCall::new(self, what, f)
     }
 
-    /// Hands `f` to the pool (after waiting for a slot) and resolves to the
-    /// handle of its result.
-    pub(crate) async fn submit<F, R>(&'static self, what: &'static str, f: F) -> Completion<R>
+    /// Hands a job to tokio's blocking pool (the current runtime's, or the
+    /// shared one).
+    fn hand_over<F, R>(job: Job<F, R, Slot>)
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (mut job, completion) = Job::<_, _, Slot>::new(f, &self.counters, what);
-        if let Some(limit) = &self.limit {
-            // Waits without a thread; dropping the future here drops the
-            // job unrun, which counts it as cancelled.
-            job.hold(limit.acquire().await.ok());
-        }
         let handle = shared_runtime::current_or_shared();
         // The JoinHandle is not needed: the result comes back through the
         // job's channel, and a job the runtime drops unrun closes it.
         drop(handle.spawn_blocking(move || job.run()));
-        completion
+    }
+}
+
+impl Pool for IoPool {
+    fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (mut job, completion) = Job::<_, _, Slot>::new(body, &self.counters, what);
+        let Some(limit) = &self.limit else {
+            Self::hand_over(job);
+            return Taken::Running(completion);
+        };
+        // tokio's semaphore hands released slots to waiters first, so a
+        // free slot here jumps no queue.
+        if let Ok(permit) = limit.try_acquire() {
+            job.hold(Some(permit));
+            Self::hand_over(job);
+            return Taken::Running(completion);
+        }
+        // Waits without a thread; dropping the wait drops the job unrun,
+        // which counts it as cancelled.
+        let wait = async move {
+            job.hold(limit.acquire().await.ok());
+            Self::hand_over(job);
+        };
+        Taken::Queued(completion, Box::pin(wait))
     }
 }
 
@@ -427,16 +448,12 @@ impl CpuPool {
         self.run_named(std::any::type_name::<F>(), f)
     }
 
-    pub(crate) fn run_named<F, R>(&'static self, what: &'static str, f: F) -> CpuCall<F, R>
+    pub(crate) fn run_named<F, R>(&'static self, what: &'static str, f: F) -> PoolCall<Self, F, R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        CpuCall(Stage::Start {
-            pool: self,
-            what,
-            body: f,
-        })
+        PoolCall::new(self, what, f)
     }
 
     /// Builds an iterator with `make` on this pool, drains it there, and
@@ -460,7 +477,7 @@ impl CpuPool {
         I::IntoIter: Send + 'static,
         I::Item: Send + 'static,
     {
-        crate::stream::on_cpu(self, std::any::type_name::<F>(), make)
+        crate::stream::on_pool(self, std::any::type_name::<F>(), make)
     }
 
     /// Hands `f` to rayon and returns the handle of its result.
@@ -498,31 +515,68 @@ impl CpuPool {
     }
 }
 
-/// A call on a [`CpuPool`]: handed to the pool when first polled, then
-/// resolving to its outcome.
-///
-/// Written out rather than an `async fn`, whose state would keep the body's
-/// slot beside the completion's: a call in flight is a few words, which
-/// matters when thousands are (a cache line less per call).
-pub(crate) struct CpuCall<F, R>(Stage<F, R>);
+impl Pool for CpuPool {
+    fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        Taken::Running(self.submit(what, body))
+    }
+}
 
-enum Stage<F, R> {
+/// A pool a [`PoolCall`] can be handed to.
+pub(crate) trait Pool: Sync + 'static {
+    /// Takes a call: hands `body` to a thread, or queues it for a slot.
+    fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static;
+}
+
+/// How a pool took a call.
+pub(crate) enum Taken<R> {
+    /// Handed to a thread.
+    Running(Completion<R>),
+    /// Waiting for a slot of a sized pool; the wait (boxed, so that calls
+    /// that need not wait stay small) hands the body over once it has one.
+    Queued(Completion<R>, Pin<Box<dyn Future<Output = ()> + Send>>),
+}
+
+/// A call on a pool: handed to the pool when first polled, then resolving
+/// to its outcome. What `run`, `io`, `cpu` and `#[offload]` return.
+///
+/// Written out rather than an `async fn`, whose state would keep the
+/// body's slot beside the completion's: a call in flight is a few words,
+/// which matters when thousands are.
+pub(crate) struct PoolCall<P: 'static, F, R>(Stage<P, F, R>);
+
+enum Stage<P: 'static, F, R> {
     Start {
-        pool: &'static CpuPool,
+        pool: &'static P,
         what: &'static str,
         body: F,
     },
+    Queued(Completion<R>, Pin<Box<dyn Future<Output = ()> + Send>>),
     Submitted(Completion<R>),
-    /// Only while the body is handed over (or if that panicked).
-    Handing,
+    /// Only while the call moves on from one stage to the next (or if
+    /// handing it over panicked).
+    Moving,
 }
 
-// Nothing in a `CpuCall` is ever pinned: the body is moved out on the first
-// poll, and the completion is `Unpin`.
-impl<F, R> Unpin for CpuCall<F, R> {}
+impl<P: Pool, F, R> PoolCall<P, F, R> {
+    fn new(pool: &'static P, what: &'static str, body: F) -> Self {
+        PoolCall(Stage::Start { pool, what, body })
+    }
+}
 
-impl<F, R> Future for CpuCall<F, R>
+// Nothing in a `PoolCall` is ever pinned: the body is moved out on the
+// first poll, the wait is boxed, and the completion is `Unpin`.
+impl<P, F, R> Unpin for PoolCall<P, F, R> {}
+
+impl<P, F, R> Future for PoolCall<P, F, R>
 where
+    P: Pool,
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
@@ -531,14 +585,23 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
         let stage = &mut self.0;
         if matches!(stage, Stage::Start { .. })
-            && let Stage::Start { pool, what, body } = std::mem::replace(stage, Stage::Handing)
+            && let Stage::Start { pool, what, body } = std::mem::replace(stage, Stage::Moving)
         {
-            *stage = Stage::Submitted(pool.submit(what, body));
+            *stage = match pool.take(what, body) {
+                Taken::Running(completion) => Stage::Submitted(completion),
+                Taken::Queued(completion, wait) => Stage::Queued(completion, wait),
+            };
+        }
+        if let Stage::Queued(_, wait) = stage {
+            std::task::ready!(wait.as_mut().poll(cx));
+            if let Stage::Queued(completion, _) = std::mem::replace(stage, Stage::Moving) {
+                *stage = Stage::Submitted(completion);
+            }
         }
         match stage {
             Stage::Submitted(completion) => Pin::new(completion).poll(cx),
             _ => panic!(
-                "bridge: a cpu call was polled again after handing its body to the pool panicked"
+                "bridge: a call was polled again after handing its body to the pool panicked"
             ),
         }
     }

@@ -9,7 +9,7 @@ use std::task::{Context, Poll, ready};
 use futures_core::Stream;
 
 use crate::job::{Completion, Outcome};
-use crate::{CpuPool, IoPool};
+use crate::pool::{Pool, Taken};
 
 /// Items in flight between the producing iterator and the stream, unless
 /// [`OffloadStream::buffer`] says otherwise.
@@ -285,12 +285,16 @@ fn stint<T>(mut producer: Box<dyn Fill<T>>) -> Filled<T> {
     (producer, step)
 }
 
-pub(crate) fn on_io<F, I>(
-    pool: &'static IoPool,
+/// The stream of the items `make` builds, drained on `pool`: what
+/// [`IoPool::run_iter`](crate::IoPool::run_iter), [`CpuPool::run_iter`](crate::CpuPool::run_iter)
+/// and the macros' iterator forms build.
+pub(crate) fn on_pool<P, F, I>(
+    pool: &'static P,
     what: &'static str,
     make: F,
 ) -> OffloadStream<I::Item>
 where
+    P: Pool,
     F: FnOnce() -> I + Send + 'static,
     I: IntoIterator + 'static,
     I::IntoIter: Send + 'static,
@@ -298,27 +302,14 @@ where
 {
     OffloadStream::new(
         producer(make),
-        Box::new(move |producer| Box::pin(pool.submit(what, move || stint(producer)))),
-    )
-}
-
-pub(crate) fn on_cpu<F, I>(
-    pool: &'static CpuPool,
-    what: &'static str,
-    make: F,
-) -> OffloadStream<I::Item>
-where
-    F: FnOnce() -> I + Send + 'static,
-    I: IntoIterator + 'static,
-    I::IntoIter: Send + 'static,
-    I::Item: Send + 'static,
-{
-    OffloadStream::new(
-        producer(make),
-        Box::new(move |producer| {
-            Box::pin(std::future::ready(
-                pool.submit(what, move || stint(producer)),
-            ))
+        Box::new(move |producer| -> Submit<I::Item> {
+            match pool.take(what, move || stint(producer)) {
+                Taken::Running(completion) => Box::pin(std::future::ready(completion)),
+                Taken::Queued(completion, wait) => Box::pin(async move {
+                    wait.await;
+                    completion
+                }),
+            }
         }),
     )
 }
@@ -350,5 +341,5 @@ where
     I::IntoIter: Send + 'static,
     I::Item: Send + 'static,
 {
-    on_io(IoPool::global(), std::any::type_name::<F>(), make)
+    on_pool(crate::IoPool::global(), std::any::type_name::<F>(), make)
 }

@@ -203,11 +203,13 @@ fn dropping_the_stream_cancels_the_running_producer() {
     static PRODUCER: bridge_runtime::IoPool = bridge_runtime::IoPool::new("producer", 1);
     let stopped = deadline::deadline("stream dropped", || {
         let (tx, rx) = std::sync::mpsc::channel();
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
         futures::executor::block_on(async {
             let mut items = std::pin::pin!(PRODUCER.run_iter(move || {
                 // Item 1 takes until the consumer is gone (5 s at most).
                 (0..3u32).inspect(move |&n| {
                     if n == 1 {
+                        let _ = started_tx.send(());
                         let start = std::time::Instant::now();
                         while start.elapsed() < std::time::Duration::from_secs(5) {
                             if bridge_runtime::cancelled() {
@@ -220,6 +222,10 @@ fn dropping_the_stream_cancels_the_running_producer() {
                 })
             }));
             assert_eq!(futures::StreamExt::next(&mut items).await, Some(0));
+            // Leave once item 1 is under way, so the producer is running.
+            started_rx
+                .recv_timeout(std::time::Duration::from_secs(5))
+                .expect("item 1 started");
         });
         rx.recv_timeout(std::time::Duration::from_secs(6))
     });
