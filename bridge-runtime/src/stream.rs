@@ -305,13 +305,19 @@ where
         Box::new(move |producer| -> Submit<I::Item> {
             match pool.take(what, move || stint(producer)) {
                 Taken::Running(completion) => Box::pin(std::future::ready(completion)),
-                Taken::Queued(completion, wait) => Box::pin(async move {
-                    wait.await;
-                    completion
-                }),
+                Taken::Queued(completion, wait) => Box::pin(once_in(wait, completion)),
             }
         }),
     )
+}
+
+/// The handle of a stint's result, once the stint has a slot of its pool.
+async fn once_in<R>(
+    wait: Pin<Box<dyn Future<Output = ()> + Send>>,
+    completion: Completion<R>,
+) -> Completion<R> {
+    wait.await;
+    completion
 }
 
 /// Builds an iterator with `make` on tokio's blocking pool, drains it there,
