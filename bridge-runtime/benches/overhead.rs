@@ -6,7 +6,9 @@
 //! median ratio `bridge / hand-written` for each pair.
 //!
 //! ```text
-//! cargo bench -p bridge-runtime --bench overhead
+//! cargo bench -p bridge-runtime --bench overhead            # criterion, the ratios, the legs
+//! cargo bench -p bridge-runtime --bench overhead -- ratio   # the ratios (and the legs)
+//! cargo bench -p bridge-runtime --bench overhead -- legs    # where a cpu call's time goes
 //! ```
 
 #![allow(clippy::unwrap_used)] // a benchmark fails loudly, and that is right
@@ -14,6 +16,8 @@
 mod common;
 
 use std::hint::black_box;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bridge_runtime::{blocking, offload};
@@ -253,7 +257,9 @@ fn bridge_shared_handle() -> tokio::runtime::Handle {
 
 /// Runs `bridge` and `hand` alternately for `rounds` rounds of `iters`
 /// iterations each (swapping which goes first every round) and prints the
-/// median time per iteration of each (A, B) and the ratio of the medians.
+/// median time per iteration of each (A, B), the ratio of the medians, and
+/// the median of the rounds' own ratios (A over the B run beside it, so a
+/// change of the machine's speed between rounds cancels out).
 fn interleaved(
     name: &str,
     rounds: usize,
@@ -272,16 +278,23 @@ fn interleaved(
             a.push(bridge(iters));
         }
     }
+    let mut paired: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    paired.sort_by(f64::total_cmp);
     let median = |v: &mut Vec<Duration>| {
         v.sort();
         v[v.len() / 2] / u32::try_from(iters).unwrap()
     };
     let (ma, mb) = (median(&mut a), median(&mut b));
     println!(
-        "ratio {name:<36} A {:>10.3?}  B {:>10.3?}  A/B = {:.3}",
+        "ratio {name:<36} A {:>10.3?}  B {:>10.3?}  A/B = {:.3}  paired {:.3}",
         ma,
         mb,
-        ma.as_secs_f64() / mb.as_secs_f64()
+        ma.as_secs_f64() / mb.as_secs_f64(),
+        paired[paired.len() / 2],
     );
 }
 
@@ -337,24 +350,31 @@ fn ratios() {
     println!("\ninterleaved A/B (A = bridge, B = the reference), median per call over rounds:");
     interleaved(
         "io one at a time",
-        41,
-        2_000,
+        101,
+        500,
         |n| one_at_a_time(&rt, n, io_trivial),
         |n| one_at_a_time(&rt, n, hand_io),
     );
     interleaved(
         "cpu one at a time",
-        41,
-        2_000,
+        101,
+        500,
         |n| one_at_a_time(&rt, n, cpu_trivial),
         |n| one_at_a_time(&rt, n, hand_cpu),
     );
     interleaved(
         "cpu one at a time vs tokio-rayon",
-        41,
-        2_000,
+        101,
+        500,
         |n| one_at_a_time(&rt, n, cpu_trivial),
         |n| one_at_a_time(&rt, n, tokio_rayon_cpu),
+    );
+    interleaved(
+        "control: tokio-rayon vs rayon + oneshot",
+        101,
+        500,
+        |n| one_at_a_time(&rt, n, tokio_rayon_cpu),
+        |n| one_at_a_time(&rt, n, hand_cpu),
     );
     interleaved(
         "io 10000 at once (per batch)",
@@ -379,6 +399,86 @@ fn ratios() {
     );
 }
 
+/// When the body of the call being measured started, in ns since `epoch()`.
+static BODY_STARTED: AtomicU64 = AtomicU64::new(0);
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn now_ns() -> u64 {
+    u64::try_from(epoch().elapsed().as_nanos()).unwrap()
+}
+
+/// A trivial body that notes when it started.
+fn stamped(x: u64) -> u64 {
+    BODY_STARTED.store(now_ns(), Ordering::SeqCst);
+    black_box(x) + 1
+}
+
+#[offload(cpu)]
+fn cpu_stamped(x: u64) -> u64 {
+    stamped(x)
+}
+
+/// The two legs of `iters` calls one at a time, median of each: from the
+/// call to its body starting on a rayon thread (`there`), and from the body
+/// starting to the caller having the result (`back`).
+fn legs_of<F, Fut>(rt: &Runtime, iters: u64, call: F) -> (Duration, Duration)
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = u64>,
+{
+    rt.block_on(async {
+        let (mut there, mut back) = (Vec::new(), Vec::new());
+        for i in 0..iters {
+            let called = now_ns();
+            black_box(call(i).await);
+            let returned = now_ns();
+            let started = BODY_STARTED.load(Ordering::SeqCst);
+            there.push(started.saturating_sub(called));
+            back.push(returned.saturating_sub(started));
+        }
+        there.sort_unstable();
+        back.sort_unstable();
+        let median = |v: &[u64]| Duration::from_nanos(v[v.len() / 2]);
+        (median(&there), median(&back))
+    })
+}
+
+/// Where the time of a `cpu` call one at a time goes, for bridge and the two
+/// hand-written references, round after round: the way there is the
+/// crossing's own work (and a rayon thread that is awake); the way back is
+/// the wake-up of the caller's thread, which sets how long a call takes.
+fn legs() {
+    let rt = runtime();
+    println!("\nthe legs of a cpu call one at a time (median per round of 500 calls):");
+    println!("{:<10} {:>10} {:>10}", "", "there", "back");
+    for round in 0..5 {
+        let rows: [(&str, (Duration, Duration)); 3] = [
+            ("bridge", legs_of(&rt, 500, cpu_stamped)),
+            (
+                "oneshot",
+                legs_of(&rt, 500, |x| async move {
+                    let (tx, rx) = tokio::sync::oneshot::channel();
+                    rayon::spawn(move || {
+                        let _ = tx.send(stamped(x));
+                    });
+                    rx.await.unwrap()
+                }),
+            ),
+            (
+                "tokio-rayon",
+                legs_of(&rt, 500, |x| tokio_rayon::spawn(move || stamped(x))),
+            ),
+        ];
+        for (name, (there, back)) in rows {
+            println!("{name:<10} {there:>10.3?} {back:>10.3?}   (round {round})");
+        }
+    }
+}
+
 criterion_group!(benches, offload_benches, blocking_benches);
 
 fn main() {
@@ -386,11 +486,16 @@ fn main() {
     // `cargo bench -- <filter>` runs the matching criterion benches only;
     // the interleaved ratios run with no filter or with the filter `ratio`.
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if filter.as_deref() == Some("legs") {
+        legs();
+        return;
+    }
     if filter.as_deref() != Some("ratio") {
         benches();
         Criterion::default().configure_from_args().final_summary();
     }
     if filter.is_none() || filter.as_deref() == Some("ratio") {
         ratios();
+        legs();
     }
 }
