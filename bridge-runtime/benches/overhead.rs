@@ -248,7 +248,7 @@ fn blocking_benches(c: &mut Criterion) {
 /// The runtime `#[blocking]` uses from plain code in this process: installed
 /// here, so the hand-written variant can block on the very same one.
 fn bridge_shared_handle() -> tokio::runtime::Handle {
-    static SHARED: std::sync::OnceLock<Runtime> = std::sync::OnceLock::new();
+    static SHARED: OnceLock<Runtime> = OnceLock::new();
     let rt = SHARED.get_or_init(runtime);
     // Fails harmlessly if already installed by an earlier call.
     let _ = bridge_runtime::set_runtime(rt.handle().clone());

@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use tokio::sync::Semaphore;
 
@@ -266,12 +266,12 @@ impl IoPool {
 }
 
 impl Pool for IoPool {
-    fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
+    fn take<F, R>(&'static self, what: &'static str, body: F, waker: Option<&Waker>) -> Taken<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (mut job, completion) = Job::<_, _, Slot>::new(body, &self.counters, what);
+        let (mut job, completion) = Job::<_, _, Slot>::new(body, &self.counters, what, waker);
         let Some(limit) = &self.limit else {
             Self::hand_over(job);
             return Taken::Running(completion);
@@ -481,12 +481,17 @@ impl CpuPool {
     }
 
     /// Hands `f` to rayon and returns the handle of its result.
-    pub(crate) fn submit<F, R>(&'static self, what: &'static str, f: F) -> Completion<R>
+    pub(crate) fn submit<F, R>(
+        &'static self,
+        what: &'static str,
+        f: F,
+        waker: Option<&Waker>,
+    ) -> Completion<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (job, completion) = Job::<_, _>::new(f, &self.counters, what);
+        let (job, completion) = Job::<_, _>::new(f, &self.counters, what, waker);
         if self.threads == 0 {
             crate::rayon_pool::spawn_global(move || job.run());
         } else {
@@ -516,19 +521,21 @@ impl CpuPool {
 }
 
 impl Pool for CpuPool {
-    fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
+    fn take<F, R>(&'static self, what: &'static str, body: F, waker: Option<&Waker>) -> Taken<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        Taken::Running(self.submit(what, body))
+        Taken::Running(self.submit(what, body, waker))
     }
 }
 
 /// A pool a [`PoolCall`] can be handed to.
 pub(crate) trait Pool: Sync + 'static {
     /// Takes a call: hands `body` to a thread, or queues it for a slot.
-    fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
+    /// `waker`, the awaiting task's if it is polling now, is registered
+    /// before the body is handed over.
+    fn take<F, R>(&'static self, what: &'static str, body: F, waker: Option<&Waker>) -> Taken<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static;
@@ -587,10 +594,15 @@ where
         if matches!(stage, Stage::Start { .. })
             && let Stage::Start { pool, what, body } = std::mem::replace(stage, Stage::Moving)
         {
-            *stage = match pool.take(what, body) {
-                Taken::Running(completion) => Stage::Submitted(completion),
-                Taken::Queued(completion, wait) => Stage::Queued(completion, wait),
-            };
+            match pool.take(what, body, Some(cx.waker())) {
+                Taken::Running(mut completion) => {
+                    // This poll's waker is in already.
+                    let polled = completion.poll_registered();
+                    *stage = Stage::Submitted(completion);
+                    return polled;
+                }
+                Taken::Queued(completion, wait) => *stage = Stage::Queued(completion, wait),
+            }
         }
         if let Stage::Queued(_, wait) = stage {
             std::task::ready!(wait.as_mut().poll(cx));

@@ -335,3 +335,48 @@ fn times_are_measured_only_while_timing_is_on() {
     assert_eq!(UNTIMED.stats().run_time, timed.run_time);
     assert_eq!(UNTIMED.stats().completed, 3);
 }
+
+/// Counts its wake-ups.
+struct Wakes(AtomicUsize);
+
+impl std::task::Wake for Wakes {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Polls `call` once with a counting waker, lets its body finish, and checks
+/// that the waker of that first poll (the poll that handed the body over) is
+/// the one woken, once.
+fn first_poll_waker_is_woken(
+    call: impl FnOnce(mpsc::Receiver<()>) -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>>,
+) {
+    let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
+    let waker = std::task::Waker::from(wakes.clone());
+    let mut cx = Context::from_waker(&waker);
+    let (release, released) = mpsc::channel();
+    let mut call = call(released);
+    assert!(call.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(
+        wakes.0.load(Ordering::SeqCst),
+        0,
+        "woken before the body ended"
+    );
+    release.send(()).expect("the body waits");
+    until("the first poll's waker woken", || {
+        wakes.0.load(Ordering::SeqCst) == 1
+    });
+    assert!(matches!(
+        call.as_mut().poll(&mut cx),
+        std::task::Poll::Ready(true)
+    ));
+}
+
+#[test]
+fn the_waker_of_the_poll_that_submitted_a_call_is_woken() {
+    let wait = |released: mpsc::Receiver<()>| released.recv_timeout(Duration::from_secs(5)).is_ok();
+    first_poll_waker_is_woken(|released| Box::pin(bridge_runtime::cpu(move || wait(released))));
+    first_poll_waker_is_woken(|released| Box::pin(bridge_runtime::io(move || wait(released))));
+    static SIZED: IoPool = IoPool::new("sized", 1);
+    first_poll_waker_is_woken(|released| Box::pin(SIZED.run(move || wait(released))));
+}
