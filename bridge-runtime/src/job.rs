@@ -146,27 +146,19 @@ where
     R: Send + 'static,
     P: Default,
 {
-    /// Records the submission and returns the job with the receiving end of
-    /// its result. `waker`, if given, is the awaiting task's: registered now,
-    /// while the call is this thread's alone, so that the caller does not
-    /// write to the call's memory while the pool thread starts on it.
+    /// Records the submission and returns the job with the receiving end of its result.
     pub(crate) fn new(
         body: F,
         counters: &'static Counters,
         what: &'static str,
-        waker: Option<&Waker>,
     ) -> (Self, Completion<R>) {
-        let call = Call {
+        let call = Arc::new(Call {
             state: AtomicU8::new(WAITING),
             value: Mutex::new(None),
             waker: AtomicWaker::new(),
             gone: AtomicBool::new(false),
             extras: Extras::capture(counters),
-        };
-        if let Some(waker) = waker {
-            call.waker.register(waker);
-        }
-        let call = Arc::new(call);
+        });
         counters.submitted();
         let job = Job {
             body: Some(body),
@@ -275,22 +267,9 @@ impl<R> Completion<R> {
     /// The outcome: the body's value or its panic's payload; `None` if the
     /// job was dropped unrun.
     pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<Outcome<R>>> {
-        self.outcome(Some(cx.waker()))
-    }
-
-    /// The outcome, in the poll that submitted the call with this poll's
-    /// waker (see [`Job::new`]): nothing to register again.
-    pub(crate) fn poll_registered(&mut self) -> Poll<R> {
-        Self::output(self.outcome(None), self.what)
-    }
-
-    /// The outcome; `waker` is registered first unless already in.
-    fn outcome(&mut self, waker: Option<&Waker>) -> Poll<Option<Outcome<R>>> {
         let mut state = self.call.state.load(Ordering::Acquire);
         if state == WAITING {
-            if let Some(waker) = waker {
-                self.call.waker.register(waker);
-            }
+            self.call.waker.register(cx.waker());
             // Look again: the job may have finished before the waker was in.
             state = self.call.state.load(Ordering::Acquire);
             if state == WAITING {
@@ -302,19 +281,6 @@ impl<R> Completion<R> {
             READY => self.call.value().take(),
             _ => None,
         })
-    }
-
-    /// The call's result from its outcome: the value, the body's panic
-    /// resumed, or bridge's panic if the job was dropped unrun.
-    fn output(outcome: Poll<Option<Outcome<R>>>, what: &'static str) -> Poll<R> {
-        match outcome {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(Ok(value))) => Poll::Ready(value),
-            Poll::Ready(Some(Err(payload))) => resume_unwind(payload),
-            Poll::Ready(None) => panic!(
-                "bridge: `{what}` never ran: the runtime it was queued on shut down before it could start"
-            ),
-        }
     }
 
     /// What the call runs, for messages.
@@ -346,8 +312,15 @@ impl<R> Future for Completion<R> {
     type Output = R;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
-        let what = self.what;
-        Self::output(self.poll_outcome(cx), what)
+        match self.poll_outcome(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Ok(value))) => Poll::Ready(value),
+            Poll::Ready(Some(Err(payload))) => resume_unwind(payload),
+            Poll::Ready(None) => panic!(
+                "bridge: `{}` never ran: the runtime it was queued on shut down before it could start",
+                self.what
+            ),
+        }
     }
 }
 

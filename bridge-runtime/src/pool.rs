@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use tokio::sync::Semaphore;
 
@@ -266,12 +266,12 @@ impl IoPool {
 }
 
 impl Pool for IoPool {
-    fn take<F, R>(&'static self, what: &'static str, body: F, waker: Option<&Waker>) -> Taken<R>
+    fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (mut job, completion) = Job::<_, _, Slot>::new(body, &self.counters, what, waker);
+        let (mut job, completion) = Job::<_, _, Slot>::new(body, &self.counters, what);
         let Some(limit) = &self.limit else {
             Self::hand_over(job);
             return Taken::Running(completion);
@@ -481,17 +481,12 @@ impl CpuPool {
     }
 
     /// Hands `f` to rayon and returns the handle of its result.
-    pub(crate) fn submit<F, R>(
-        &'static self,
-        what: &'static str,
-        f: F,
-        waker: Option<&Waker>,
-    ) -> Completion<R>
+    pub(crate) fn submit<F, R>(&'static self, what: &'static str, f: F) -> Completion<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (job, completion) = Job::<_, _>::new(f, &self.counters, what, waker);
+        let (job, completion) = Job::<_, _>::new(f, &self.counters, what);
         if self.threads == 0 {
             crate::rayon_pool::spawn_global(move || job.run());
         } else {
@@ -521,21 +516,19 @@ impl CpuPool {
 }
 
 impl Pool for CpuPool {
-    fn take<F, R>(&'static self, what: &'static str, body: F, waker: Option<&Waker>) -> Taken<R>
+    fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        Taken::Running(self.submit(what, body, waker))
+        Taken::Running(self.submit(what, body))
     }
 }
 
 /// A pool a [`PoolCall`] can be handed to.
 pub(crate) trait Pool: Sync + 'static {
     /// Takes a call: hands `body` to a thread, or queues it for a slot.
-    /// `waker`, the awaiting task's if it is polling now, is registered
-    /// before the body is handed over.
-    fn take<F, R>(&'static self, what: &'static str, body: F, waker: Option<&Waker>) -> Taken<R>
+    fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static;
@@ -594,15 +587,10 @@ where
         if matches!(stage, Stage::Start { .. })
             && let Stage::Start { pool, what, body } = std::mem::replace(stage, Stage::Moving)
         {
-            match pool.take(what, body, Some(cx.waker())) {
-                Taken::Running(mut completion) => {
-                    // This poll's waker is in already.
-                    let polled = completion.poll_registered();
-                    *stage = Stage::Submitted(completion);
-                    return polled;
-                }
-                Taken::Queued(completion, wait) => *stage = Stage::Queued(completion, wait),
-            }
+            *stage = match pool.take(what, body) {
+                Taken::Running(completion) => Stage::Submitted(completion),
+                Taken::Queued(completion, wait) => Stage::Queued(completion, wait),
+            };
         }
         if let Stage::Queued(_, wait) = stage {
             std::task::ready!(wait.as_mut().poll(cx));

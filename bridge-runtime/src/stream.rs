@@ -303,7 +303,7 @@ where
     OffloadStream::new(
         producer(make),
         Box::new(move |producer| -> Submit<I::Item> {
-            match pool.take(what, move || stint(producer), None) {
+            match pool.take(what, move || stint(producer)) {
                 Taken::Running(completion) => Box::pin(std::future::ready(completion)),
                 Taken::Queued(completion, wait) => Box::pin(once_in(wait, completion)),
             }
