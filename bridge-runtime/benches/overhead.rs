@@ -314,6 +314,31 @@ fn interleaved(
     );
 }
 
+/// `a` against `b`: one call at a time (101 rounds of 500 calls), or
+/// `BATCH` calls at once (`batch`: 21 rounds of one batch).
+fn row<A, FA, B, FB>(rt: &Runtime, name: &str, batch: bool, a: A, b: B)
+where
+    A: Fn(u64) -> FA,
+    FA: Future<Output = u64>,
+    B: Fn(u64) -> FB,
+    FB: Future<Output = u64>,
+{
+    let (rounds, iters) = if batch { (21, 1) } else { (101, 500) };
+    interleaved(
+        name,
+        rounds,
+        iters,
+        |n| match batch {
+            true => all_at_once(rt, n, &a),
+            false => one_at_a_time(rt, n, &a),
+        },
+        |n| match batch {
+            true => all_at_once(rt, n, &b),
+            false => one_at_a_time(rt, n, &b),
+        },
+    );
+}
+
 fn ratios() {
     let rt = runtime();
     let shared = bridge_shared_handle();
@@ -364,54 +389,42 @@ fn ratios() {
         |n| spawn_blocking_round_trip(&current, n),
     );
     println!("\ninterleaved A/B (A = bridge, B = the reference), median per call over rounds:");
-    interleaved(
-        "io one at a time",
-        101,
-        500,
-        |n| one_at_a_time(&rt, n, io_trivial),
-        |n| one_at_a_time(&rt, n, hand_io),
-    );
-    interleaved(
-        "cpu one at a time",
-        101,
-        500,
-        |n| one_at_a_time(&rt, n, cpu_trivial),
-        |n| one_at_a_time(&rt, n, hand_cpu),
-    );
-    interleaved(
+    row(&rt, "io one at a time", false, io_trivial, hand_io);
+    row(&rt, "cpu one at a time", false, cpu_trivial, hand_cpu);
+    row(
+        &rt,
         "cpu one at a time vs tokio-rayon",
-        101,
-        500,
-        |n| one_at_a_time(&rt, n, cpu_trivial),
-        |n| one_at_a_time(&rt, n, tokio_rayon_cpu),
+        false,
+        cpu_trivial,
+        tokio_rayon_cpu,
     );
-    interleaved(
+    row(
+        &rt,
         "control: tokio-rayon vs rayon + oneshot",
-        101,
-        500,
-        |n| one_at_a_time(&rt, n, tokio_rayon_cpu),
-        |n| one_at_a_time(&rt, n, hand_cpu),
+        false,
+        tokio_rayon_cpu,
+        hand_cpu,
     );
-    interleaved(
+    row(
+        &rt,
         "io 10000 at once (per batch)",
-        21,
-        1,
-        |n| all_at_once(&rt, n, io_trivial),
-        |n| all_at_once(&rt, n, hand_io),
+        true,
+        io_trivial,
+        hand_io,
     );
-    interleaved(
+    row(
+        &rt,
         "cpu 10000 at once (per batch)",
-        21,
-        1,
-        |n| all_at_once(&rt, n, cpu_trivial),
-        |n| all_at_once(&rt, n, hand_cpu),
+        true,
+        cpu_trivial,
+        hand_cpu,
     );
-    interleaved(
+    row(
+        &rt,
         "cpu 10000 at once vs tokio-rayon",
-        21,
-        1,
-        |n| all_at_once(&rt, n, cpu_trivial),
-        |n| all_at_once(&rt, n, tokio_rayon_cpu),
+        true,
+        cpu_trivial,
+        tokio_rayon_cpu,
     );
     interleaved(
         "cpu 10000 at once vs eager tokio-rayon",
