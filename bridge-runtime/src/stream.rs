@@ -80,8 +80,8 @@ type ToPool<T> = Box<dyn Fn(Box<dyn Fill<T>>) -> Submit<T> + Send>;
 type Make<T> = Box<dyn FnOnce(flume::Sender<T>) -> Box<dyn Fill<T>> + Send>;
 
 /// A [`Stream`] over the items of an iterator that is built and drained on a
-/// pool: returned by [`offload_iter`], [`IoPool::run_iter`],
-/// [`CpuPool::run_iter`], and by `#[offload]` on a fn returning
+/// pool: returned by [`offload_iter`], [`IoPool::run_iter`](crate::IoPool::run_iter),
+/// [`CpuPool::run_iter`](crate::CpuPool::run_iter), and by `#[offload]` on a fn returning
 /// `impl Iterator`.
 ///
 /// - Lazy: nothing runs until the stream is first polled.
