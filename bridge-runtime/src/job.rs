@@ -266,7 +266,17 @@ pub(crate) struct Completion<R> {
 impl<R> Completion<R> {
     /// The outcome: the body's value or its panic's payload; `None` if the
     /// job was dropped unrun.
+    ///
+    /// # Panics
+    ///
+    /// If polled again after it resolved, like any future polled after
+    /// completion: bridge's message names the call.
     pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<Outcome<R>>> {
+        assert!(
+            !self.done,
+            "bridge: `{}` was polled again after it had returned its result",
+            self.what
+        );
         let mut state = self.call.state.load(Ordering::Acquire);
         if state == WAITING {
             self.call.waker.register(cx.waker());

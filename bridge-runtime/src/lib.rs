@@ -63,6 +63,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+mod call;
 mod cancel;
 mod dedicated;
 mod job;

@@ -8,8 +8,8 @@ use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
 
+use crate::call::{Pool, Taken};
 use crate::job::{Completion, Outcome};
-use crate::pool::{Pool, Taken};
 
 /// Items in flight between the producing iterator and the stream, unless
 /// [`OffloadStream::buffer`] says otherwise.

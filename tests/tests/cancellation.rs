@@ -119,3 +119,28 @@ fn a_cpu_call_reaches_its_pool_only_when_first_polled() {
     let stats = LAZY.stats();
     assert_eq!((stats.submitted, stats.completed), (1, 1), "{stats:?}");
 }
+
+#[test]
+fn a_call_polled_after_its_result_panics_with_bridges_message() {
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut call = Box::pin(bridge_runtime::cpu(|| 42u32));
+    let start = Instant::now();
+    let value = loop {
+        if let std::task::Poll::Ready(value) = call.as_mut().poll(&mut cx) {
+            break value;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "no result");
+        std::thread::yield_now();
+    };
+    assert_eq!(value, 42);
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = call.as_mut().poll(&mut cx);
+    }));
+    let text = deadline::panic_text(again.expect_err("polling again panics"));
+    assert!(
+        text.starts_with("bridge: `")
+            && text.contains("was polled again after it had returned its result"),
+        "{text}"
+    );
+}

@@ -1,0 +1,90 @@
+//! The future of one offloaded call: handed to its pool when first polled,
+//! then resolving to the body's outcome.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::job::Completion;
+
+/// A pool a [`PoolCall`] can be handed to.
+pub(crate) trait Pool: Sync + 'static {
+    /// Takes a call: hands `body` to a thread, or queues it for a slot.
+    fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static;
+}
+
+/// How a pool took a call.
+pub(crate) enum Taken<R> {
+    /// Handed to a thread.
+    Running(Completion<R>),
+    /// Waiting for a slot of a sized pool; the wait (boxed, so that calls
+    /// that need not wait stay small) hands the body over once it has one.
+    Queued(Completion<R>, Pin<Box<dyn Future<Output = ()> + Send>>),
+}
+
+/// A call on a pool: handed to the pool when first polled, then resolving
+/// to its outcome. What `run`, `io`, `cpu` and `#[offload]` return.
+///
+/// Written out rather than an `async fn`, whose state would keep the
+/// body's slot beside the completion's: a call in flight is a few words,
+/// which matters when thousands are.
+pub(crate) struct PoolCall<P: 'static, F, R>(Stage<P, F, R>);
+
+enum Stage<P: 'static, F, R> {
+    Start {
+        pool: &'static P,
+        what: &'static str,
+        body: F,
+    },
+    Queued(Completion<R>, Pin<Box<dyn Future<Output = ()> + Send>>),
+    Submitted(Completion<R>),
+    /// Only while the call moves on from one stage to the next (or if
+    /// handing it over panicked).
+    Moving,
+}
+
+impl<P: Pool, F, R> PoolCall<P, F, R> {
+    pub(crate) fn new(pool: &'static P, what: &'static str, body: F) -> Self {
+        PoolCall(Stage::Start { pool, what, body })
+    }
+}
+
+// Nothing in a `PoolCall` is ever pinned: the body is moved out on the
+// first poll, the wait is boxed, and the completion is `Unpin`.
+impl<P, F, R> Unpin for PoolCall<P, F, R> {}
+
+impl<P, F, R> Future for PoolCall<P, F, R>
+where
+    P: Pool,
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let stage = &mut self.0;
+        if matches!(stage, Stage::Start { .. })
+            && let Stage::Start { pool, what, body } = std::mem::replace(stage, Stage::Moving)
+        {
+            *stage = match pool.take(what, body) {
+                Taken::Running(completion) => Stage::Submitted(completion),
+                Taken::Queued(completion, wait) => Stage::Queued(completion, wait),
+            };
+        }
+        if let Stage::Queued(_, wait) = stage {
+            std::task::ready!(wait.as_mut().poll(cx));
+            if let Stage::Queued(completion, _) = std::mem::replace(stage, Stage::Moving) {
+                *stage = Stage::Submitted(completion);
+            }
+        }
+        match stage {
+            Stage::Submitted(completion) => Pin::new(completion).poll(cx),
+            _ => panic!(
+                "bridge: a call was polled again after handing its body to the pool panicked"
+            ),
+        }
+    }
+}
