@@ -69,10 +69,20 @@ where
         if matches!(stage, Stage::Start { .. })
             && let Stage::Start { pool, what, body } = std::mem::replace(stage, Stage::Moving)
         {
-            *stage = match pool.take(what, body) {
-                Taken::Running(completion) => Stage::Submitted(completion),
-                Taken::Queued(completion, wait) => Stage::Queued(completion, wait),
-            };
+            match pool.take(what, body) {
+                Taken::Running(completion) => {
+                    *stage = Stage::Submitted(completion);
+                    // Ask to be polled again at once rather than register
+                    // now: a short body is often done by then, and its
+                    // result is taken with no wake-up at all (nothing was
+                    // registered for the pool thread to wake); a longer one
+                    // registers then. Measured: 10,000 calls at once 5 to
+                    // 10% cheaper, one at a time no dearer.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                Taken::Queued(completion, wait) => *stage = Stage::Queued(completion, wait),
+            }
         }
         if let Stage::Queued(_, wait) = stage {
             std::task::ready!(wait.as_mut().poll(cx));

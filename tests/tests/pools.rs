@@ -345,10 +345,11 @@ impl std::task::Wake for Wakes {
     }
 }
 
-/// Polls `call` once with a counting waker, lets its body finish, and checks
-/// that the waker of that first poll (the poll that handed the body over) is
-/// the one woken, once.
-fn first_poll_waker_is_woken(
+/// Polls `call` until it waits for its body (the poll that hands the body
+/// over asks to be polled again at once, and wakes its waker for that),
+/// lets the body finish, and checks that the waker of the last poll is
+/// woken, once.
+fn last_poll_waker_is_woken(
     call: impl FnOnce(mpsc::Receiver<()>) -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>>,
 ) {
     let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
@@ -357,14 +358,16 @@ fn first_poll_waker_is_woken(
     let (release, released) = mpsc::channel();
     let mut call = call(released);
     assert!(call.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 1, "asks to be polled again");
+    assert!(call.as_mut().poll(&mut cx).is_pending());
     assert_eq!(
         wakes.0.load(Ordering::SeqCst),
-        0,
+        1,
         "woken before the body ended"
     );
     release.send(()).expect("the body waits");
-    until("the first poll's waker woken", || {
-        wakes.0.load(Ordering::SeqCst) == 1
+    until("the last poll's waker woken", || {
+        wakes.0.load(Ordering::SeqCst) == 2
     });
     assert!(matches!(
         call.as_mut().poll(&mut cx),
@@ -373,10 +376,57 @@ fn first_poll_waker_is_woken(
 }
 
 #[test]
-fn the_waker_of_the_poll_that_submitted_a_call_is_woken() {
+fn the_waker_of_the_last_poll_is_woken_when_the_body_ends() {
     let wait = |released: mpsc::Receiver<()>| released.recv_timeout(Duration::from_secs(5)).is_ok();
-    first_poll_waker_is_woken(|released| Box::pin(bridge_runtime::cpu(move || wait(released))));
-    first_poll_waker_is_woken(|released| Box::pin(bridge_runtime::io(move || wait(released))));
+    last_poll_waker_is_woken(|released| Box::pin(bridge_runtime::cpu(move || wait(released))));
+    last_poll_waker_is_woken(|released| Box::pin(bridge_runtime::io(move || wait(released))));
     static SIZED: IoPool = IoPool::new("sized", 1);
-    first_poll_waker_is_woken(|released| Box::pin(SIZED.run(move || wait(released))));
+    last_poll_waker_is_woken(|released| Box::pin(SIZED.run(move || wait(released))));
+}
+
+#[test]
+fn a_body_done_by_the_second_poll_needs_no_wake_up() {
+    type Call = std::pin::Pin<Box<dyn Future<Output = u32> + Send>>;
+    let calls: [fn(mpsc::Sender<()>) -> Call; 2] = [
+        |ran| {
+            Box::pin(bridge_runtime::cpu(move || {
+                let _ = ran.send(());
+                7
+            }))
+        },
+        |ran| {
+            Box::pin(bridge_runtime::io(move || {
+                let _ = ran.send(());
+                7
+            }))
+        },
+    ];
+    for make in calls {
+        let (ran, body_ran) = mpsc::channel();
+        let mut call = make(ran);
+        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(call.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(
+            wakes.0.load(Ordering::SeqCst),
+            1,
+            "the hand-over asks to be polled again"
+        );
+        body_ran
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the body ran");
+        // The result is in microseconds after the body returns.
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(matches!(
+            call.as_mut().poll(&mut cx),
+            std::task::Poll::Ready(7)
+        ));
+        std::thread::sleep(Duration::from_millis(10));
+        assert_eq!(
+            wakes.0.load(Ordering::SeqCst),
+            1,
+            "only the hand-over's own wake"
+        );
+    }
 }
