@@ -265,6 +265,8 @@ impl IoPool {
 }
 
 impl Pool for IoPool {
+    const LOOK_AGAIN: bool = false;
+
     fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -515,6 +517,8 @@ impl CpuPool {
 }
 
 impl Pool for CpuPool {
+    const LOOK_AGAIN: bool = true;
+
     fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
     where
         F: FnOnce() -> R + Send + 'static,

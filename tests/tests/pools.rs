@@ -345,11 +345,12 @@ impl std::task::Wake for Wakes {
     }
 }
 
-/// Polls `call` until it waits for its body (the poll that hands the body
-/// over asks to be polled again at once, and wakes its waker for that),
-/// lets the body finish, and checks that the waker of the last poll is
-/// woken, once.
+/// Polls `call` until it waits for its body, lets the body finish, and
+/// checks that the waker of the last poll is woken, once. On a `cpu` pool
+/// (`looks_again`), the poll that hands the body over asks to be polled
+/// again at once (one wake of its own) and registers on the next poll.
 fn last_poll_waker_is_woken(
+    looks_again: bool,
     call: impl FnOnce(mpsc::Receiver<()>) -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>>,
 ) {
     let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
@@ -357,17 +358,22 @@ fn last_poll_waker_is_woken(
     let mut cx = Context::from_waker(&waker);
     let (release, released) = mpsc::channel();
     let mut call = call(released);
-    assert!(call.as_mut().poll(&mut cx).is_pending());
-    assert_eq!(wakes.0.load(Ordering::SeqCst), 1, "asks to be polled again");
+    let own = usize::from(looks_again);
     assert!(call.as_mut().poll(&mut cx).is_pending());
     assert_eq!(
         wakes.0.load(Ordering::SeqCst),
-        1,
+        own,
+        "the hand-over's own wake"
+    );
+    assert!(call.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(
+        wakes.0.load(Ordering::SeqCst),
+        own,
         "woken before the body ended"
     );
     release.send(()).expect("the body waits");
     until("the last poll's waker woken", || {
-        wakes.0.load(Ordering::SeqCst) == 2
+        wakes.0.load(Ordering::SeqCst) == own + 1
     });
     assert!(matches!(
         call.as_mut().poll(&mut cx),
@@ -378,14 +384,22 @@ fn last_poll_waker_is_woken(
 #[test]
 fn the_waker_of_the_last_poll_is_woken_when_the_body_ends() {
     let wait = |released: mpsc::Receiver<()>| released.recv_timeout(Duration::from_secs(5)).is_ok();
-    last_poll_waker_is_woken(|released| Box::pin(bridge_runtime::cpu(move || wait(released))));
-    last_poll_waker_is_woken(|released| Box::pin(bridge_runtime::io(move || wait(released))));
+    last_poll_waker_is_woken(true, |released| {
+        Box::pin(bridge_runtime::cpu(move || wait(released)))
+    });
+    last_poll_waker_is_woken(false, |released| {
+        Box::pin(bridge_runtime::io(move || wait(released)))
+    });
     static SIZED: IoPool = IoPool::new("sized", 1);
-    last_poll_waker_is_woken(|released| Box::pin(SIZED.run(move || wait(released))));
+    last_poll_waker_is_woken(false, |released| {
+        Box::pin(SIZED.run(move || wait(released)))
+    });
 }
 
+static QUICK: CpuPool = CpuPool::new("quick", 1);
+
 #[test]
-fn a_body_done_by_the_second_poll_needs_no_wake_up() {
+fn a_cpu_body_done_by_the_second_poll_needs_no_wake_up() {
     type Call = std::pin::Pin<Box<dyn Future<Output = u32> + Send>>;
     let calls: [fn(mpsc::Sender<()>) -> Call; 2] = [
         |ran| {
@@ -395,7 +409,7 @@ fn a_body_done_by_the_second_poll_needs_no_wake_up() {
             }))
         },
         |ran| {
-            Box::pin(bridge_runtime::io(move || {
+            Box::pin(QUICK.run(move || {
                 let _ = ran.send(());
                 7
             }))
