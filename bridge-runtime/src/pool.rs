@@ -265,7 +265,9 @@ impl IoPool {
 }
 
 impl Pool for IoPool {
-    const LOOK_AGAIN: bool = false;
+    fn looks_again() -> bool {
+        false
+    }
 
     fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
     where
@@ -517,7 +519,9 @@ impl CpuPool {
 }
 
 impl Pool for CpuPool {
-    const LOOK_AGAIN: bool = true;
+    fn looks_again() -> bool {
+        crate::call::more_than_one_cpu()
+    }
 
     fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
     where
