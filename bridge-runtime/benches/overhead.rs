@@ -47,22 +47,6 @@ async fn tokio_rayon_cpu(x: u64) -> u64 {
     tokio_rayon::spawn(move || black_box(x) + 1).await
 }
 
-/// `BATCH` calls of `tokio-rayon` started eagerly, as `tokio_rayon::spawn`
-/// does when called outside an `async` block: the bodies run while the
-/// batch is still being built, and most have finished before anyone waits
-/// for them. `#[offload]` makes an `async fn`, which starts nothing until
-/// polled; this is for comparison only.
-fn all_at_once_eager(rt: &Runtime, iters: u64) -> Duration {
-    rt.block_on(async {
-        let start = Instant::now();
-        for _ in 0..iters {
-            let calls = (0..BATCH as u64).map(|x| tokio_rayon::spawn(move || black_box(x) + 1));
-            black_box(futures::future::join_all(calls).await);
-        }
-        start.elapsed()
-    })
-}
-
 /// `iters` calls one after another, awaited in one task.
 fn one_at_a_time<F, Fut>(rt: &Runtime, iters: u64, call: F) -> Duration
 where
@@ -426,12 +410,17 @@ fn ratios() {
         cpu_trivial,
         tokio_rayon_cpu,
     );
-    interleaved(
+    // `tokio_rayon::spawn` outside an `async` block starts the body at once
+    // (`join_all` builds the batch before polling it): the bodies run while
+    // the batch is still being built, and most have finished before anyone
+    // waits for them. `#[offload]` makes an `async fn`, which starts nothing
+    // until polled; this row is for comparison only.
+    row(
+        &rt,
         "cpu 10000 at once vs eager tokio-rayon",
-        21,
-        1,
-        |n| all_at_once(&rt, n, cpu_trivial),
-        |n| all_at_once_eager(&rt, n),
+        true,
+        cpu_trivial,
+        |x| tokio_rayon::spawn(move || black_box(x) + 1),
     );
 }
 

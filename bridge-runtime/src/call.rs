@@ -115,15 +115,6 @@ where
 /// again only adds a poll (measured on one vCPU: 10,000 `cpu` calls at once
 /// 13% dearer).
 pub(crate) fn more_than_one_cpu() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static MORE: AtomicU8 = AtomicU8::new(0);
-    match MORE.load(Ordering::Relaxed) {
-        1 => false,
-        2 => true,
-        _ => {
-            let more = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-            MORE.store(if more { 2 } else { 1 }, Ordering::Relaxed);
-            more
-        }
-    }
+    static MORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *MORE.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }

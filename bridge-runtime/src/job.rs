@@ -62,12 +62,11 @@ impl Extras {
     #[inline]
     fn capture(counters: &Counters) -> Option<Box<Extras>> {
         let submitted_at = counters.timing().then(Instant::now);
+        let carried = submitted_at.is_some();
         #[cfg(feature = "tracing")]
         let context = crate::trace::Captured::capture();
         #[cfg(feature = "tracing")]
-        let carried = submitted_at.is_some() || context.is_some();
-        #[cfg(not(feature = "tracing"))]
-        let carried = submitted_at.is_some();
+        let carried = carried || context.is_some();
         carried.then(|| {
             Box::new(Extras {
                 submitted_at,

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use tokio::sync::Semaphore;
 
 use crate::call::{Pool, PoolCall, Taken};
-use crate::job::{Completion, Job, Slot};
+use crate::job::{Job, Slot};
 use crate::shared_runtime;
 use crate::stats::{Counters, PoolStats};
 
@@ -483,21 +483,6 @@ impl CpuPool {
         crate::stream::on_pool(self, std::any::type_name::<F>(), make)
     }
 
-    /// Hands `f` to rayon and returns the handle of its result.
-    pub(crate) fn submit<F, R>(&'static self, what: &'static str, f: F) -> Completion<R>
-    where
-        F: FnOnce() -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        let (job, completion) = Job::<_, _>::new(f, &self.counters, what);
-        if self.threads == 0 {
-            crate::rayon_pool::spawn_global(move || job.run());
-        } else {
-            self.rayon().spawn(move || job.run());
-        }
-        completion
-    }
-
     fn rayon(&self) -> &rayon::ThreadPool {
         self.pool.get_or_init(|| {
             let name = self.name;
@@ -528,7 +513,13 @@ impl Pool for CpuPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        Taken::Running(self.submit(what, body))
+        let (job, completion) = Job::<_, _>::new(body, &self.counters, what);
+        if self.threads == 0 {
+            crate::rayon_pool::spawn_global(move || job.run());
+        } else {
+            self.rayon().spawn(move || job.run());
+        }
+        Taken::Running(completion)
     }
 }
 
