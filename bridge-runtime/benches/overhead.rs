@@ -48,34 +48,48 @@ async fn tokio_rayon_cpu(x: u64) -> u64 {
 }
 
 /// `iters` calls one after another, awaited in one task.
+async fn calls_one_at_a_time<F, Fut>(iters: u64, call: F) -> Duration
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = u64>,
+{
+    let start = Instant::now();
+    for i in 0..iters {
+        black_box(call(i).await);
+    }
+    start.elapsed()
+}
+
+/// `BATCH` calls in flight at once, `iters` times.
+async fn calls_all_at_once<F, Fut>(iters: u64, call: F) -> Duration
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = u64>,
+{
+    let start = Instant::now();
+    for _ in 0..iters {
+        let calls = (0..BATCH as u64).map(&call);
+        black_box(futures::future::join_all(calls).await);
+    }
+    start.elapsed()
+}
+
+/// [`calls_one_at_a_time`] in `rt.block_on`.
 fn one_at_a_time<F, Fut>(rt: &Runtime, iters: u64, call: F) -> Duration
 where
     F: Fn(u64) -> Fut,
     Fut: Future<Output = u64>,
 {
-    rt.block_on(async {
-        let start = Instant::now();
-        for i in 0..iters {
-            black_box(call(i).await);
-        }
-        start.elapsed()
-    })
+    rt.block_on(calls_one_at_a_time(iters, call))
 }
 
-/// `BATCH` calls in flight at once, `iters` times.
+/// [`calls_all_at_once`] in `rt.block_on`.
 fn all_at_once<F, Fut>(rt: &Runtime, iters: u64, call: F) -> Duration
 where
     F: Fn(u64) -> Fut,
     Fut: Future<Output = u64>,
 {
-    rt.block_on(async {
-        let start = Instant::now();
-        for _ in 0..iters {
-            let calls = (0..BATCH as u64).map(&call);
-            black_box(futures::future::join_all(calls).await);
-        }
-        start.elapsed()
-    })
+    rt.block_on(calls_all_at_once(iters, call))
 }
 
 fn offload_benches(c: &mut Criterion) {
@@ -298,28 +312,61 @@ fn interleaved(
     );
 }
 
-/// `a` against `b`: one call at a time (101 rounds of 500 calls), or
-/// `BATCH` calls at once (`batch`: 21 rounds of one batch).
-fn row<A, FA, B, FB>(rt: &Runtime, name: &str, batch: bool, a: A, b: B)
+/// How a row's calls are made.
+#[derive(Clone, Copy)]
+enum Calls {
+    /// One at a time: 101 rounds of 500 calls.
+    OneByOne,
+    /// `BATCH` at once: 21 rounds of one batch.
+    Batch,
+}
+
+/// Where a row's calls are awaited: in `Runtime::block_on` (on the calling
+/// thread), or in a task spawned on the runtime (on a worker, as in a
+/// server's handlers).
+#[derive(Clone, Copy)]
+enum Caller {
+    BlockOn,
+    Task,
+}
+
+/// `iters` calls of `call`, made as `calls` says, awaited where `caller`
+/// says.
+fn measure<F, Fut>(rt: &Runtime, calls: Calls, caller: Caller, iters: u64, call: F) -> Duration
 where
-    A: Fn(u64) -> FA,
-    FA: Future<Output = u64>,
-    B: Fn(u64) -> FB,
-    FB: Future<Output = u64>,
+    F: Fn(u64) -> Fut + Send + 'static,
+    Fut: Future<Output = u64> + Send + 'static,
 {
-    let (rounds, iters) = if batch { (21, 1) } else { (101, 500) };
+    let calls = async move {
+        match calls {
+            Calls::OneByOne => calls_one_at_a_time(iters, call).await,
+            Calls::Batch => calls_all_at_once(iters, call).await,
+        }
+    };
+    match caller {
+        Caller::BlockOn => rt.block_on(calls),
+        Caller::Task => rt.block_on(async { tokio::spawn(calls).await.unwrap() }),
+    }
+}
+
+/// `a` against `b`, interleaved.
+fn row<A, FA, B, FB>(rt: &Runtime, name: &str, calls: Calls, caller: Caller, a: A, b: B)
+where
+    A: Fn(u64) -> FA + Copy + Send + 'static,
+    FA: Future<Output = u64> + Send + 'static,
+    B: Fn(u64) -> FB + Copy + Send + 'static,
+    FB: Future<Output = u64> + Send + 'static,
+{
+    let (rounds, iters) = match calls {
+        Calls::OneByOne => (101, 500),
+        Calls::Batch => (21, 1),
+    };
     interleaved(
         name,
         rounds,
         iters,
-        |n| match batch {
-            true => all_at_once(rt, n, &a),
-            false => one_at_a_time(rt, n, &a),
-        },
-        |n| match batch {
-            true => all_at_once(rt, n, &b),
-            false => one_at_a_time(rt, n, &b),
-        },
+        |n| measure(rt, calls, caller, n, a),
+        |n| measure(rt, calls, caller, n, b),
     );
 }
 
@@ -373,55 +420,80 @@ fn ratios() {
         |n| spawn_blocking_round_trip(&current, n),
     );
     println!("\ninterleaved A/B (A = bridge, B = the reference), median per call over rounds:");
-    row(&rt, "io one at a time", false, io_trivial, hand_io);
-    row(&rt, "cpu one at a time", false, cpu_trivial, hand_cpu);
-    row(
-        &rt,
-        "cpu one at a time vs tokio-rayon",
-        false,
-        cpu_trivial,
-        tokio_rayon_cpu,
-    );
-    row(
-        &rt,
-        "control: tokio-rayon vs rayon + oneshot",
-        false,
-        tokio_rayon_cpu,
-        hand_cpu,
-    );
-    row(
-        &rt,
-        "io 10000 at once (per batch)",
-        true,
-        io_trivial,
-        hand_io,
-    );
-    row(
-        &rt,
-        "cpu 10000 at once (per batch)",
-        true,
-        cpu_trivial,
-        hand_cpu,
-    );
-    row(
-        &rt,
-        "cpu 10000 at once vs tokio-rayon",
-        true,
-        cpu_trivial,
-        tokio_rayon_cpu,
-    );
-    // `tokio_rayon::spawn` outside an `async` block starts the body at once
-    // (`join_all` builds the batch before polling it): the bodies run while
-    // the batch is still being built, and most have finished before anyone
-    // waits for them. `#[offload]` makes an `async fn`, which starts nothing
-    // until polled; this row is for comparison only.
-    row(
-        &rt,
-        "cpu 10000 at once vs eager tokio-rayon",
-        true,
-        cpu_trivial,
-        |x| tokio_rayon::spawn(move || black_box(x) + 1),
-    );
+    use {Caller::*, Calls::*};
+    for (caller, label) in [(BlockOn, "block_on"), (Task, "task")] {
+        println!("  awaited in {label}:");
+        row(
+            &rt,
+            "io one at a time",
+            OneByOne,
+            caller,
+            io_trivial,
+            hand_io,
+        );
+        row(
+            &rt,
+            "cpu one at a time",
+            OneByOne,
+            caller,
+            cpu_trivial,
+            hand_cpu,
+        );
+        row(
+            &rt,
+            "cpu one at a time vs tokio-rayon",
+            OneByOne,
+            caller,
+            cpu_trivial,
+            tokio_rayon_cpu,
+        );
+        row(
+            &rt,
+            "control: tokio-rayon vs rayon + oneshot",
+            OneByOne,
+            caller,
+            tokio_rayon_cpu,
+            hand_cpu,
+        );
+        row(
+            &rt,
+            "io 10000 at once (per batch)",
+            Batch,
+            caller,
+            io_trivial,
+            hand_io,
+        );
+        row(
+            &rt,
+            "cpu 10000 at once (per batch)",
+            Batch,
+            caller,
+            cpu_trivial,
+            hand_cpu,
+        );
+        row(
+            &rt,
+            "cpu 10000 at once vs tokio-rayon",
+            Batch,
+            caller,
+            cpu_trivial,
+            tokio_rayon_cpu,
+        );
+        // `tokio_rayon::spawn` outside an `async` block starts the body at
+        // once (`join_all` builds the batch before polling it): the bodies
+        // run while the batch is still being built, and most have finished
+        // before anyone waits for them. `#[offload]` makes an `async fn`,
+        // which starts nothing until polled; this row is for comparison
+        // only.
+        row(
+            &rt,
+            "cpu 10000 at once vs eager tokio-rayon",
+            Batch,
+            caller,
+            cpu_trivial,
+            |x| tokio_rayon::spawn(move || black_box(x) + 1),
+        );
+    }
 }
 
 /// When the body of the call being measured started, in ns since `epoch()`.

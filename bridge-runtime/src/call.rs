@@ -9,12 +9,13 @@ use crate::job::Completion;
 
 /// A pool a [`PoolCall`] can be handed to.
 pub(crate) trait Pool: Sync + 'static {
-    /// Whether the poll that hands a body over asks to be polled again at
-    /// once instead of registering its waker (see [`PoolCall`]): worth it
-    /// where bodies often finish within a poll's time (rayon's workers
-    /// take a job in well under a microsecond, on another CPU), not where
-    /// each hand-over wakes a thread (tokio's blocking pool: measured 2 to
-    /// 4% dearer in bulk).
+    /// Whether the poll that hands a body over asks to be polled again
+    /// instead of registering its waker (see [`PoolCall`]): worth it where
+    /// bodies often finish before the executor comes back to the task
+    /// (rayon's workers take a job in well under a microsecond, on another
+    /// CPU), not where each hand-over wakes a sleeping thread (tokio's
+    /// blocking pool: measured 2 to 4% dearer in bulk, and from a spawned
+    /// task 19 to 40% dearer one call at a time).
     fn looks_again() -> bool;
 
     /// Takes a call: hands `body` to a thread, or queues it for a slot.
@@ -81,14 +82,12 @@ where
                 Taken::Running(completion) => {
                     *stage = Stage::Submitted(completion);
                     if P::looks_again() {
-                        // Ask to be polled again at once rather than
-                        // register now: a short body is often done by then,
-                        // and its result is taken with no wake-up at all
-                        // (nothing was registered for the pool thread to
-                        // wake); a longer one registers then. Measured on
-                        // `cpu`: 10,000 calls at once 5 to 10% cheaper, one
-                        // at a time no dearer.
-                        cx.waker().wake_by_ref();
+                        // Ask to be polled again rather than register now:
+                        // a short body is often done by then, and its result
+                        // is taken with no wake-up at all (nothing was
+                        // registered for the pool thread to wake); a longer
+                        // one registers then.
+                        look_again_later(cx);
                         return Poll::Pending;
                     }
                 }
@@ -107,6 +106,28 @@ where
                 "bridge: a call was polled again after handing its body to the pool panicked"
             ),
         }
+    }
+}
+
+/// Arranges for the task to be polled again once its executor has run its
+/// other ready work: tokio's `yield_now`, which hands the waker to the
+/// scheduler to wake when it would otherwise go to sleep (after the other
+/// ready tasks and a look at its I/O driver), or wakes it at once where no
+/// tokio scheduler polls the task (another executor, or the thread in a
+/// multi-thread runtime's `block_on`).
+///
+/// Not `wake_by_ref` alone: a task that wakes itself on a worker is polled
+/// again almost at once, usually before a rayon thread has taken the body,
+/// and then sleeps until the body's end wakes it; deferred, the look comes
+/// a few microseconds later, when a short body is usually done and the
+/// worker need not sleep at all. Measured one call at a time from a spawned
+/// task: 0.70 of `rayon::spawn` + oneshot with `wake_by_ref`, 0.40 deferred.
+fn look_again_later(cx: &mut Context<'_>) {
+    let mut yielded = std::pin::pin!(tokio::task::yield_now());
+    if yielded.as_mut().poll(cx).is_ready() {
+        // `yield_now` only completes on its second poll; should that ever
+        // change, a wake-up is still owed.
+        cx.waker().wake_by_ref();
     }
 }
 

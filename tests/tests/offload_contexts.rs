@@ -131,3 +131,103 @@ fn plain_api_matches_the_macros() {
     assert!(IoPool::global().stats().completed >= io_before + 2);
     assert!(CpuPool::global().stats().completed >= cpu_before + 2);
 }
+
+/// Short and long calls on each kind of pool, one at a time and many at
+/// once: a `cpu` call looks again for its result before it registers, which
+/// each executor schedules its own way.
+async fn calls_of_every_kind() -> u64 {
+    static SIZED: bridge_runtime::IoPool = bridge_runtime::IoPool::new("sized", 2);
+    let nap = || thread::sleep(std::time::Duration::from_millis(2));
+    let mut sum = 0;
+    for i in 0..20u64 {
+        sum += bridge_runtime::cpu(move || i).await;
+        sum += bridge_runtime::cpu(move || {
+            nap();
+            i
+        })
+        .await;
+        sum += bridge_runtime::io(move || i).await;
+        sum += SIZED.run(move || i).await;
+    }
+    let many = (0..500u64).map(|i| bridge_runtime::cpu(move || i));
+    sum + futures::future::join_all(many).await.iter().sum::<u64>()
+}
+
+/// What [`calls_of_every_kind`] returns.
+const EVERY_KIND: u64 = 4 * (19 * 20 / 2) + 499 * 500 / 2;
+
+/// Runs `f` on a thread of its own; fails if it has not returned in 20 s.
+fn within_deadline(what: &str, f: impl FnOnce() -> u64 + Send + 'static) {
+    let (done, result) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let _ = done.send(f());
+    });
+    match result.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(sum) => assert_eq!(sum, EVERY_KIND, "{what}"),
+        Err(_) => panic!("{what}: the calls did not finish within 20 s"),
+    }
+}
+
+fn multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn calls_finish_in_every_executor() {
+    within_deadline("multi-thread block_on", || {
+        multi_thread().block_on(calls_of_every_kind())
+    });
+    within_deadline("multi-thread task", || {
+        let rt = multi_thread();
+        rt.block_on(rt.spawn(calls_of_every_kind())).expect("task")
+    });
+    within_deadline("current-thread block_on", || {
+        current_thread().block_on(calls_of_every_kind())
+    });
+    within_deadline("current-thread task", || {
+        let rt = current_thread();
+        rt.block_on(rt.spawn(calls_of_every_kind())).expect("task")
+    });
+    within_deadline("LocalSet on a current-thread runtime", || {
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&current_thread(), async {
+            tokio::task::spawn_local(calls_of_every_kind())
+                .await
+                .expect("task")
+        })
+    });
+    within_deadline("LocalSet on a multi-thread runtime", || {
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&multi_thread(), calls_of_every_kind())
+    });
+    within_deadline("futures::executor::block_on", || {
+        futures::executor::block_on(calls_of_every_kind())
+    });
+    within_deadline("Handle::block_on in block_in_place on a worker", || {
+        let rt = multi_thread();
+        rt.block_on(rt.spawn(async {
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(calls_of_every_kind())
+            })
+        }))
+        .expect("task")
+    });
+    within_deadline("Handle::block_on on a spawn_blocking thread", || {
+        let rt = multi_thread();
+        rt.block_on(
+            rt.spawn_blocking(|| tokio::runtime::Handle::current().block_on(calls_of_every_kind())),
+        )
+        .expect("task")
+    });
+}
