@@ -304,7 +304,7 @@ fn interleaved(
     };
     let (ma, mb) = (median(&mut a), median(&mut b));
     println!(
-        "ratio {name:<36} A {:>10.3?}  B {:>10.3?}  A/B = {:.3}  paired {:.3}",
+        "ratio {name:<45} A {:>10.3?}  B {:>10.3?}  A/B = {:.3}  paired {:.3}",
         ma,
         mb,
         ma.as_secs_f64() / mb.as_secs_f64(),
@@ -361,8 +361,12 @@ where
         Calls::OneByOne => (101, 500),
         Calls::Batch => (21, 1),
     };
+    let from = match caller {
+        Caller::BlockOn => "block_on",
+        Caller::Task => "task",
+    };
     interleaved(
-        name,
+        &format!("{from:<8} {name}"),
         rounds,
         iters,
         |n| measure(rt, calls, caller, n, a),
@@ -421,8 +425,8 @@ fn ratios() {
     );
     println!("\ninterleaved A/B (A = bridge, B = the reference), median per call over rounds:");
     use {Caller::*, Calls::*};
-    for (caller, label) in [(BlockOn, "block_on"), (Task, "task")] {
-        println!("  awaited in {label}:");
+    println!("(awaited in `Runtime::block_on`, or in a task spawned on the runtime)");
+    for caller in [BlockOn, Task] {
         row(
             &rt,
             "io one at a time",
@@ -522,12 +526,12 @@ fn cpu_stamped(x: u64) -> u64 {
 /// The two legs of `iters` calls one at a time, median of each: from the
 /// call to its body starting on a rayon thread (`there`), and from the body
 /// starting to the caller having the result (`back`).
-fn legs_of<F, Fut>(rt: &Runtime, iters: u64, call: F) -> (Duration, Duration)
+fn legs_of<F, Fut>(rt: &Runtime, caller: Caller, iters: u64, call: F) -> (Duration, Duration)
 where
-    F: Fn(u64) -> Fut,
-    Fut: Future<Output = u64>,
+    F: Fn(u64) -> Fut + Send + 'static,
+    Fut: Future<Output = u64> + Send + 'static,
 {
-    rt.block_on(async {
+    let calls = async move {
         let (mut there, mut back) = (Vec::new(), Vec::new());
         for i in 0..iters {
             let called = now_ns();
@@ -541,37 +545,50 @@ where
         back.sort_unstable();
         let median = |v: &[u64]| Duration::from_nanos(v[v.len() / 2]);
         (median(&there), median(&back))
-    })
+    };
+    match caller {
+        Caller::BlockOn => rt.block_on(calls),
+        Caller::Task => rt.block_on(async { tokio::spawn(calls).await.unwrap() }),
+    }
+}
+
+/// The oneshot reference, with a body that notes when it started.
+async fn oneshot_stamped(x: u64) -> u64 {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let _ = tx.send(stamped(x));
+    });
+    rx.await.unwrap()
+}
+
+/// `tokio-rayon`, with a body that notes when it started.
+async fn tokio_rayon_stamped(x: u64) -> u64 {
+    tokio_rayon::spawn(move || stamped(x)).await
 }
 
 /// Where the time of a `cpu` call one at a time goes, for bridge and the two
-/// hand-written references, round after round: the way there is the
-/// crossing's own work (and a rayon thread that is awake); the way back is
-/// the wake-up of the caller's thread, which sets how long a call takes.
+/// hand-written references, round after round, awaited in `block_on` and in
+/// a spawned task: the way there is the crossing's own work (and a rayon
+/// thread that is awake); the way back is the wake-up of the caller's
+/// thread, which sets how long a call takes, unless the caller finds the
+/// result without sleeping.
 fn legs() {
     let rt = runtime();
     println!("\nthe legs of a cpu call one at a time (median per round of 500 calls):");
-    println!("{:<10} {:>10} {:>10}", "", "there", "back");
-    for round in 0..5 {
-        let rows: [(&str, (Duration, Duration)); 3] = [
-            ("bridge", legs_of(&rt, 500, cpu_stamped)),
-            (
-                "oneshot",
-                legs_of(&rt, 500, |x| async move {
-                    let (tx, rx) = tokio::sync::oneshot::channel();
-                    rayon::spawn(move || {
-                        let _ = tx.send(stamped(x));
-                    });
-                    rx.await.unwrap()
-                }),
-            ),
-            (
-                "tokio-rayon",
-                legs_of(&rt, 500, |x| tokio_rayon::spawn(move || stamped(x))),
-            ),
-        ];
-        for (name, (there, back)) in rows {
-            println!("{name:<10} {there:>10.3?} {back:>10.3?}   (round {round})");
+    println!("{:<21} {:>10} {:>10}", "", "there", "back");
+    for (caller, from) in [(Caller::BlockOn, "block_on"), (Caller::Task, "task")] {
+        for round in 0..5 {
+            let rows: [(&str, (Duration, Duration)); 3] = [
+                ("bridge", legs_of(&rt, caller, 500, cpu_stamped)),
+                ("oneshot", legs_of(&rt, caller, 500, oneshot_stamped)),
+                (
+                    "tokio-rayon",
+                    legs_of(&rt, caller, 500, tokio_rayon_stamped),
+                ),
+            ];
+            for (name, (there, back)) in rows {
+                println!("{from:<8} {name:<12} {there:>10.3?} {back:>10.3?}   (round {round})");
+            }
         }
     }
 }
