@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::clock::ClockHold;
 use crate::job::Completion;
 
 /// A pool a [`PoolCall`] can be handed to.
@@ -17,6 +18,11 @@ pub(crate) trait Pool: Sync + 'static {
     /// blocking pool: measured 2 to 4% dearer in bulk, and from a spawned
     /// task 19 to 40% dearer one call at a time).
     fn looks_again() -> bool;
+
+    /// Whether tokio counts the body as work under way while it runs (it
+    /// does for its blocking pool): if not, a caller waiting under a paused
+    /// clock keeps the clock still itself (see [`crate::clock`]).
+    const TOKIO_SEES_THE_BODY: bool;
 
     /// Takes a call: hands `body` to a thread, or queues it for a slot.
     fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
@@ -49,7 +55,9 @@ enum Stage<P: 'static, F, R> {
         body: F,
     },
     Queued(Completion<R>, Pin<Box<dyn Future<Output = ()> + Send>>),
-    Submitted(Completion<R>),
+    /// Handed over; the hold is kept while the caller waits under a paused
+    /// clock for a body tokio cannot see.
+    Submitted(Completion<R>, Option<ClockHold>),
     /// Only while the call moves on from one stage to the next (or if
     /// handing it over panicked).
     Moving,
@@ -80,7 +88,7 @@ where
         {
             match pool.take(what, body) {
                 Taken::Running(completion) => {
-                    *stage = Stage::Submitted(completion);
+                    *stage = Stage::Submitted(completion, None);
                     if P::looks_again() {
                         // Ask to be polled again rather than register now:
                         // a short body is often done by then, and its result
@@ -97,11 +105,17 @@ where
         if let Stage::Queued(_, wait) = stage {
             std::task::ready!(wait.as_mut().poll(cx));
             if let Stage::Queued(completion, _) = std::mem::replace(stage, Stage::Moving) {
-                *stage = Stage::Submitted(completion);
+                *stage = Stage::Submitted(completion, None);
             }
         }
         match stage {
-            Stage::Submitted(completion) => Pin::new(completion).poll(cx),
+            Stage::Submitted(completion, hold) => {
+                let polled = Pin::new(completion).poll(cx);
+                if !P::TOKIO_SEES_THE_BODY {
+                    crate::clock::hold_while(&polled, hold);
+                }
+                polled
+            }
             _ => panic!(
                 "bridge: a call was polled again after handing its body to the pool panicked"
             ),

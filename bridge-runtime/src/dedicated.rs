@@ -26,6 +26,7 @@ use std::time::Instant;
 use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
 use crate::cancel::{Leaving, with_caller};
+use crate::clock::unseen;
 use crate::job::drop_guarded;
 use crate::stats::{Counters, PoolStats};
 
@@ -295,7 +296,7 @@ impl<T: 'static> Dedicated<T> {
         async move {
             let waiting = control.refuse_from_inside("call");
             let room = match &control.rooms {
-                Some(rooms) => match control.room_in(rooms).await {
+                Some(rooms) => match unseen(control.room_in(rooms)).await {
                     Ok(room) => Some(room),
                     Err(_) => unreachable_closed_semaphore(),
                 },
@@ -303,7 +304,7 @@ impl<T: 'static> Dedicated<T> {
             };
             let (outcome, _leaving) = queue(&calls, &control, f, waiting, room);
             drop(calls); // a queued call keeps no handle alive
-            control.finish(outcome.recv_async().await.ok())
+            control.finish(unseen(outcome.recv_async()).await.ok())
         }
     }
 
@@ -371,7 +372,7 @@ impl<T: 'static> Dedicated<T> {
             control.start_closing(&calls);
             drop(calls);
             // Never sent on: returns once the thread dropped its sender.
-            let _ = control.ended.recv_async().await;
+            let _ = unseen(control.ended.recv_async()).await;
         }
     }
 
@@ -720,7 +721,7 @@ impl<T: 'static> DedicatedBuilder<T> {
         E: Send + 'static,
     {
         let (dedicated, built) = self.start(make);
-        let report = built.recv_async().await.ok();
+        let report = unseen(built.recv_async()).await.ok();
         dedicated.built(report)
     }
 

@@ -65,6 +65,7 @@
 mod blocking;
 mod call;
 mod cancel;
+mod clock;
 mod dedicated;
 mod job;
 mod park;

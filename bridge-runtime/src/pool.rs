@@ -269,6 +269,8 @@ impl Pool for IoPool {
         false
     }
 
+    const TOKIO_SEES_THE_BODY: bool = true;
+
     fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -507,6 +509,8 @@ impl Pool for CpuPool {
     fn looks_again() -> bool {
         crate::call::more_than_one_cpu()
     }
+
+    const TOKIO_SEES_THE_BODY: bool = false;
 
     fn take<F, R>(&'static self, what: &'static str, body: F) -> Taken<R>
     where

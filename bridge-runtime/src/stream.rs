@@ -9,6 +9,7 @@ use std::task::{Context, Poll, ready};
 use futures_core::Stream;
 
 use crate::call::{Pool, Taken};
+use crate::clock::ClockHold;
 use crate::job::{Completion, Outcome};
 
 /// Items in flight between the producing iterator and the stream, unless
@@ -103,6 +104,9 @@ pub struct OffloadStream<T: 'static> {
     state: State<T>,
     buffer: usize,
     to_pool: ToPool<T>,
+    /// The pool's threads are not tokio's: a consumer waiting for a stint
+    /// under a paused clock keeps the clock still (see [`crate::clock`]).
+    unseen: bool,
     /// The receiving end, once started.
     items: Option<flume::r#async::RecvStream<'static, T>>,
 }
@@ -110,7 +114,7 @@ pub struct OffloadStream<T: 'static> {
 enum State<T: 'static> {
     Idle(Make<T>),
     Submitting(Submit<T>),
-    Filling(Completion<Filled<T>>),
+    Filling(Completion<Filled<T>>, Option<ClockHold>),
     /// Back from the pool with a full buffer.
     Parked(Box<dyn Fill<T>>),
     /// The iterator panicked: the payload resumes once the items are out.
@@ -120,11 +124,12 @@ enum State<T: 'static> {
 }
 
 impl<T: Send + 'static> OffloadStream<T> {
-    fn new(make: Make<T>, to_pool: ToPool<T>) -> Self {
+    fn new(make: Make<T>, to_pool: ToPool<T>, unseen: bool) -> Self {
         OffloadStream {
             state: State::Idle(make),
             buffer: DEFAULT_BUFFER,
             to_pool,
+            unseen,
             items: None,
         }
     }
@@ -160,15 +165,18 @@ impl<T: 'static> OffloadStream<T> {
                 State::Submitting((self.to_pool)(make(tx)))
             }
             State::Submitting(mut submit) => match submit.as_mut().poll(cx) {
-                Poll::Ready(done) => State::Filling(done),
+                Poll::Ready(done) => State::Filling(done, None),
                 Poll::Pending => {
                     self.state = State::Submitting(submit);
                     return Poll::Pending;
                 }
             },
-            State::Filling(mut done) => match done.poll_outcome(cx) {
+            State::Filling(mut done, mut hold) => match done.poll_outcome(cx) {
                 Poll::Pending => {
-                    self.state = State::Filling(done);
+                    if self.unseen {
+                        crate::clock::keep(&mut hold);
+                    }
+                    self.state = State::Filling(done, hold);
                     return Poll::Pending;
                 }
                 Poll::Ready(Some(Ok((producer, Step::Full)))) => State::Parked(producer),
@@ -230,7 +238,7 @@ impl<T: 'static> Stream for OffloadStream<T> {
 /// Waits for the outcome of the producer's last stint once its items are
 /// all out, resuming its panic if it had one.
 fn finish<T>(state: &mut State<T>, cx: &mut Context<'_>) -> Poll<()> {
-    if let State::Filling(done) = state {
+    if let State::Filling(done, _) = state {
         let outcome: Option<Outcome<Filled<T>>> = ready!(done.poll_outcome(cx));
         *state = State::Done;
         if let Some(Err(payload)) = outcome {
@@ -250,7 +258,7 @@ impl<T: 'static> fmt::Debug for OffloadStream<T> {
         let state = match &self.state {
             State::Idle(_) => "idle",
             State::Submitting(_) => "submitting",
-            State::Filling(_) => "running",
+            State::Filling(..) => "running",
             State::Parked(_) => "waiting for room",
             State::Panicked(_) | State::Done => "ended",
         };
@@ -308,6 +316,7 @@ where
                 Taken::Queued(completion, wait) => Box::pin(once_in(wait, completion)),
             }
         }),
+        !P::TOKIO_SEES_THE_BODY,
     )
 }
 
