@@ -6,6 +6,7 @@
 //! Every case runs on a thread with a deadline: a hang fails the test.
 
 mod deadline;
+mod runtimes;
 mod support;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -14,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use bridge_runtime::blocking;
 use deadline::{deadline, panic_text};
+use runtimes::{current_thread, multi_thread};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Needs a timer of the runtime that drives it.
@@ -29,21 +31,6 @@ async fn timed_local(x: u64) -> u64 {
     let kept = std::rc::Rc::new(x);
     tokio::time::sleep(Duration::from_millis(1)).await;
     *kept + 1
-}
-
-fn multi_thread(workers: usize) -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 #[test]

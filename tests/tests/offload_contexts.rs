@@ -1,10 +1,15 @@
 //! Where offloaded bodies run, with and without a tokio runtime, and how
 //! their panics come back.
 
+mod deadline;
+mod runtimes;
+
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};
 use std::thread;
 
 use bridge_runtime::offload;
+use deadline::deadline;
+use runtimes::{current_thread, multi_thread};
 
 fn thread_name() -> String {
     thread::current().name().unwrap_or("<unnamed>").to_owned()
@@ -156,40 +161,19 @@ async fn calls_of_every_kind() -> u64 {
 /// What [`calls_of_every_kind`] returns.
 const EVERY_KIND: u64 = 4 * (19 * 20 / 2) + 499 * 500 / 2;
 
-/// Runs `f` on a thread of its own; fails if it has not returned in 20 s.
-fn within_deadline(what: &str, f: impl FnOnce() -> u64 + Send + 'static) {
-    let (done, result) = std::sync::mpsc::channel();
-    thread::spawn(move || {
-        let _ = done.send(f());
-    });
-    match result.recv_timeout(std::time::Duration::from_secs(20)) {
-        Ok(sum) => assert_eq!(sum, EVERY_KIND, "{what}"),
-        Err(_) => panic!("{what}: the calls did not finish within 20 s"),
-    }
-}
-
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
+/// Runs `calls` on a thread of its own under a deadline, and checks what
+/// they add up to.
+fn within_deadline(what: &str, calls: impl FnOnce() -> u64 + Send + 'static) {
+    assert_eq!(deadline(what, calls), EVERY_KIND, "{what}");
 }
 
 #[test]
 fn calls_finish_in_every_executor() {
     within_deadline("multi-thread block_on", || {
-        multi_thread().block_on(calls_of_every_kind())
+        multi_thread(2).block_on(calls_of_every_kind())
     });
     within_deadline("multi-thread task", || {
-        let rt = multi_thread();
+        let rt = multi_thread(2);
         rt.block_on(rt.spawn(calls_of_every_kind())).expect("task")
     });
     within_deadline("current-thread block_on", || {
@@ -209,13 +193,13 @@ fn calls_finish_in_every_executor() {
     });
     within_deadline("LocalSet on a multi-thread runtime", || {
         let local = tokio::task::LocalSet::new();
-        local.block_on(&multi_thread(), calls_of_every_kind())
+        local.block_on(&multi_thread(2), calls_of_every_kind())
     });
     within_deadline("futures::executor::block_on", || {
         futures::executor::block_on(calls_of_every_kind())
     });
     within_deadline("Handle::block_on in block_in_place on a worker", || {
-        let rt = multi_thread();
+        let rt = multi_thread(2);
         rt.block_on(rt.spawn(async {
             tokio::task::block_in_place(|| {
                 tokio::runtime::Handle::current().block_on(calls_of_every_kind())
@@ -224,7 +208,7 @@ fn calls_finish_in_every_executor() {
         .expect("task")
     });
     within_deadline("Handle::block_on on a spawn_blocking thread", || {
-        let rt = multi_thread();
+        let rt = multi_thread(2);
         rt.block_on(
             rt.spawn_blocking(|| tokio::runtime::Handle::current().block_on(calls_of_every_kind())),
         )

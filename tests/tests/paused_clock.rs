@@ -5,12 +5,15 @@
 //! as a `spawn_blocking` task does, or a `timeout` around the call fires at
 //! once.
 
+mod deadline;
+
 use std::future::Future;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use bridge_runtime::{CpuPool, Dedicated, IoPool, offload};
+use deadline::deadline;
 use futures::StreamExt;
 
 /// How long each body takes, in real time.
@@ -30,30 +33,20 @@ static NAMED: CpuPool = CpuPool::new("paused-cpu", 1);
 static SIZED: IoPool = IoPool::new("paused-io", 1);
 
 /// Runs `calls` on a current-thread runtime whose clock starts paused, on a
-/// thread of its own; fails if they have not finished in 20 s of real time.
+/// thread of its own under a deadline.
 fn paused<F, Fut>(what: &str, calls: F)
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = ()>,
 {
-    let (done, finished) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+    deadline(what, || {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .start_paused(true)
             .build()
-            .expect("runtime");
-        runtime.block_on(calls());
-        let _ = done.send(());
+            .expect("runtime")
+            .block_on(calls());
     });
-    match finished.recv_timeout(Duration::from_secs(20)) {
-        Ok(()) => {}
-        Err(_) if runner.is_finished() => match runner.join() {
-            Err(panic) => std::panic::resume_unwind(panic),
-            Ok(()) => unreachable!("the runner sends before it ends"),
-        },
-        Err(_) => panic!("{what}: still running after 20 s"),
-    }
 }
 
 /// `call` under a timeout of an hour of paused time: it must return its
@@ -64,6 +57,18 @@ async fn not_timed_out<F: Future<Output = u32>>(what: &str, call: F) {
         outcome.ok(),
         Some(7),
         "{what} timed out under a paused clock"
+    );
+}
+
+/// With nothing running, an hour of paused time passes at once; were the
+/// clock still held, this would wait an hour of real time.
+async fn an_hour_passes_at_once(when: &str) {
+    let real = Instant::now();
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    assert!(
+        real.elapsed() < Duration::from_secs(5),
+        "the clock stood still {when}: {:?}",
+        real.elapsed()
     );
 }
 
@@ -116,15 +121,7 @@ fn a_dedicated_call_under_a_timeout_is_not_timed_out_by_a_paused_clock() {
 fn the_paused_clock_moves_on_again_once_the_call_is_back() {
     paused("after", || async {
         not_timed_out("bridge_runtime::cpu", bridge_runtime::cpu(nap)).await;
-        // Nothing runs now: an hour of paused time must pass at once. If the
-        // call still held the clock, this would wait an hour of real time.
-        let real = Instant::now();
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-        assert!(
-            real.elapsed() < Duration::from_secs(5),
-            "the clock stood still after the call: {:?}",
-            real.elapsed()
-        );
+        an_hour_passes_at_once("after the call").await;
     });
 }
 
@@ -157,12 +154,6 @@ fn a_call_dropped_while_it_waits_lets_the_paused_clock_move_on() {
         // still run for a moment.
         drop(call);
         drop(release);
-        let real = Instant::now();
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-        assert!(
-            real.elapsed() < Duration::from_secs(5),
-            "the clock stood still after the call was dropped: {:?}",
-            real.elapsed()
-        );
+        an_hour_passes_at_once("after the call was dropped").await;
     });
 }
