@@ -3,7 +3,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::OnceLock;
+use std::task::{Context, Poll, Waker};
 
 use crate::clock::ClockHold;
 use crate::job::Completion;
@@ -123,26 +124,55 @@ where
     }
 }
 
-/// Arranges for the task to be polled again once its executor has run its
-/// other ready work: tokio's `yield_now`, which hands the waker to the
-/// scheduler to wake when it would otherwise go to sleep (after the other
-/// ready tasks and a look at its I/O driver), or wakes it at once where no
-/// tokio scheduler polls the task (another executor, or the thread in a
-/// multi-thread runtime's `block_on`).
+/// Arranges for the task to be polled again: once its executor has run its
+/// other ready work where that is safe, at once elsewhere.
 ///
-/// Not `wake_by_ref` alone: a task that wakes itself on a worker is polled
+/// Polled by tokio for one of its tasks, the look goes through tokio's
+/// `yield_now`, which hands the waker to the scheduler to wake when it
+/// would otherwise go to sleep (after the other ready tasks and a look at
+/// its I/O driver). Waking itself instead, a task on a worker is polled
 /// again almost at once, usually before a rayon thread has taken the body,
-/// and then sleeps until the body's end wakes it; deferred, the look comes
-/// a few microseconds later, when a short body is usually done and the
-/// worker need not sleep at all. Measured one call at a time from a spawned
-/// task: 0.70 of `rayon::spawn` + oneshot with `wake_by_ref`, 0.40 deferred.
+/// and then sleeps until the body's end wakes it; deferred, the look comes a
+/// few microseconds later, when a short body is usually done and the worker
+/// need not sleep at all. Measured one call at a time from a spawned task:
+/// 0.70 of `rayon::spawn` + oneshot waking itself, 0.40 deferred.
+///
+/// Only for a tokio task's own waker: the scheduler wakes what was deferred
+/// to it when the worker gets back to it, and an executor that blocks inside
+/// a task's poll (`futures::executor::block_on` in async code) never lets it,
+/// so a waker of its own, deferred there, would never be woken.
 fn look_again_later(cx: &mut Context<'_>) {
-    let mut yielded = std::pin::pin!(tokio::task::yield_now());
-    if yielded.as_mut().poll(cx).is_ready() {
+    if wakes_a_tokio_task(cx.waker()) {
+        let mut yielded = std::pin::pin!(tokio::task::yield_now());
+        if yielded.as_mut().poll(cx).is_pending() {
+            return;
+        }
         // `yield_now` only completes on its second poll; should that ever
         // change, a wake-up is still owed.
-        cx.waker().wake_by_ref();
     }
+    cx.waker().wake_by_ref();
+}
+
+/// Whether `waker` is a tokio task's, which only that task's scheduler
+/// polls. All tokio tasks' wakers share one table of functions; it is
+/// learned once, from a task on a runtime of its own. If that fails (or a
+/// later tokio gives tasks of different runtimes different tables), calls
+/// wake themselves at once, as on any other executor.
+fn wakes_a_tokio_task(waker: &Waker) -> bool {
+    static TOKIO_TASK: OnceLock<Option<usize>> = OnceLock::new();
+    let table = |waker: &Waker| std::ptr::from_ref(waker.vtable()) as usize;
+    let tokio_task = TOKIO_TASK.get_or_init(|| {
+        // On a thread of its own: this may run where a runtime may not
+        // block.
+        let probe = std::thread::Builder::new().name("bridge-probe".into());
+        let learned = probe.spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().ok()?;
+            let task = std::future::poll_fn(move |cx| Poll::Ready(table(cx.waker())));
+            runtime.block_on(runtime.spawn(task)).ok()
+        });
+        learned.ok()?.join().ok().flatten()
+    });
+    *tokio_task == Some(table(waker))
 }
 
 /// Whether this process may run on more than one CPU at once (asked once).
@@ -150,6 +180,58 @@ fn look_again_later(cx: &mut Context<'_>) {
 /// again only adds a poll (measured on one vCPU: 10,000 `cpu` calls at once
 /// 13% dearer).
 pub(crate) fn more_than_one_cpu() -> bool {
-    static MORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    static MORE: OnceLock<bool> = OnceLock::new();
     *MORE.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wakes_a_tokio_task;
+
+    /// Whether the waker of the task that polls this is a tokio task's.
+    async fn polled_by_a_tokio_task() -> bool {
+        std::future::poll_fn(|cx| std::task::Poll::Ready(wakes_a_tokio_task(cx.waker()))).await
+    }
+
+    #[test]
+    fn the_wakers_of_tokio_tasks_are_told_from_the_others() {
+        let multi = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .expect("runtime");
+        let current = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let task = |rt: &tokio::runtime::Runtime| {
+            rt.block_on(rt.spawn(polled_by_a_tokio_task()))
+                .expect("the task")
+        };
+        assert!(task(&multi), "a task of a multi-thread runtime");
+        assert!(task(&current), "a task of a current-thread runtime");
+        let local = tokio::task::LocalSet::new();
+        assert!(
+            local.block_on(&current, async {
+                tokio::task::spawn_local(polled_by_a_tokio_task())
+                    .await
+                    .expect("the task")
+            }),
+            "a task of a LocalSet"
+        );
+        assert!(
+            !multi.block_on(polled_by_a_tokio_task()),
+            "Runtime::block_on"
+        );
+        assert!(
+            !multi
+                .block_on(
+                    multi.spawn(async { futures::executor::block_on(polled_by_a_tokio_task()) })
+                )
+                .expect("the task"),
+            "futures::executor::block_on inside a task"
+        );
+        assert!(
+            !futures::executor::block_on(polled_by_a_tokio_task()),
+            "futures::executor::block_on"
+        );
+    }
 }

@@ -198,6 +198,26 @@ fn calls_finish_in_every_executor() {
     within_deadline("futures::executor::block_on", || {
         futures::executor::block_on(calls_of_every_kind())
     });
+    // Blocking inside async code (what `#[nonblocking]` reports), yet it
+    // must not hang: the tokio scheduler under it never runs until the
+    // calls are back.
+    within_deadline("futures::executor::block_on in a multi-thread task", || {
+        let rt = multi_thread(2);
+        rt.block_on(rt.spawn(async { futures::executor::block_on(calls_of_every_kind()) }))
+            .expect("task")
+    });
+    within_deadline(
+        "futures::executor::block_on in a current-thread task",
+        || {
+            let rt = current_thread();
+            rt.block_on(rt.spawn(async { futures::executor::block_on(calls_of_every_kind()) }))
+                .expect("task")
+        },
+    );
+    within_deadline(
+        "futures::executor::block_on in current-thread block_on",
+        || current_thread().block_on(async { futures::executor::block_on(calls_of_every_kind()) }),
+    );
     within_deadline("Handle::block_on in block_in_place on a worker", || {
         let rt = multi_thread(2);
         rt.block_on(rt.spawn(async {
