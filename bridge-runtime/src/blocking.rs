@@ -18,7 +18,7 @@ use crate::shared_runtime;
 /// | called from | what happens |
 /// | --- | --- |
 /// | no runtime: `main`, a std thread | the future runs on this thread; timers and I/O are driven by the [shared runtime](crate::set_runtime) |
-/// | a rayon worker (of any pool, a named [`CpuPool`](crate::CpuPool) included) | the future runs on this thread, driven by the shared runtime; while it waits, the worker runs other jobs of its pool, so work the future hands to that pool gets done |
+/// | a rayon worker (of any pool, a named [`CpuPool`](crate::CpuPool) included) outside any runtime | the future runs on this thread, driven by the shared runtime; while it waits, the worker runs other jobs of its pool, so work the future hands to that pool gets done (a worker inside a runtime follows that runtime's row, and runs other jobs only once `block_in_place` has taken it out of it) |
 /// | a worker of a multi-thread runtime, or one of its `spawn_blocking` threads | [`block_in_place`](tokio::task::block_in_place), then the future runs on this thread, driven by that runtime; its other tasks move to other workers |
 /// | the thread of a multi-thread runtime's own `block_on`, a thread that entered its handle, its `on_thread_start` hook | `block_in_place`, then the future runs on this thread, driven by the shared runtime |
 /// | a `Drop` run while a multi-thread runtime shuts down | the future runs on this thread, driven by the shared runtime (the dying one drives no more timers) |
@@ -93,13 +93,19 @@ where
 /// only a helper thread could run it: a current-thread runtime, or where
 /// tokio refuses `block_in_place` (a `LocalSet`, a current-thread runtime
 /// that entered a multi-thread handle).
+///
+/// A runtime comes first, a rayon worker second: a rayon worker that waits
+/// runs other jobs of its pool, which must not run inside a runtime (one
+/// that starts a runtime of its own would panic there), so a worker helps
+/// its pool only outside one, or inside `block_in_place`, which leaves it.
 #[inline]
 fn on_the_calling_thread<F: Future>(future: F) -> Result<F::Output, F> {
-    if rayon::current_thread_index().is_some() {
-        return Ok(on_rayon_worker(future));
-    }
     let Ok(handle) = Handle::try_current() else {
-        return Ok(on_plain_thread(future));
+        return Ok(if on_a_pool_worker() {
+            on_rayon_worker(future)
+        } else {
+            on_plain_thread(future)
+        });
     };
     if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
         return Err(future);
@@ -107,15 +113,25 @@ fn on_the_calling_thread<F: Future>(future: F) -> Result<F::Output, F> {
     let polling_a_task = polling_a_task();
     let mut future = Some(future);
     let ran = try_block_in_place(|| {
-        future
-            .take()
-            .map(|future| on_this_thread(&handle, polling_a_task, future))
+        future.take().map(|future| {
+            if on_a_pool_worker() {
+                on_rayon_worker(future)
+            } else {
+                on_this_thread(&handle, polling_a_task, future)
+            }
+        })
     });
     match (ran, future) {
         (Ok(Some(output)), _) => Ok(output),
         (_, Some(future)) => Err(future),
         (_, None) => unreachable!("the future is taken only where block_in_place ran it"),
     }
+}
+
+/// Whether this thread is a worker of a rayon pool other than bridge's
+/// helpers (whose waits must not run other callers' futures).
+fn on_a_pool_worker() -> bool {
+    rayon::current_thread_index().is_some() && helpers().current_thread_index().is_none()
 }
 
 /// [`block_on`] for a future that is not `Send`, which cannot move to a
@@ -336,6 +352,11 @@ mod quiet {
 /// Drives `future` on a helper thread with the shared runtime while the
 /// caller waits. The helpers are a rayon pool of their own, whose `install`
 /// lets the future borrow from the caller.
+///
+/// A rayon worker waiting in `install` runs other jobs of its own pool
+/// meanwhile, here inside the runtime it drives, where a job that starts a
+/// runtime of its own panics. Such a caller waits on a scoped thread of its
+/// own instead, which only waits: a thread per call, in this one context.
 fn on_helper_thread<F>(what: &str, future: F) -> F::Output
 where
     F: Future + Send,
@@ -344,12 +365,27 @@ where
     #[cfg(feature = "tracing")]
     let context = crate::trace::Context::capture();
     let handle = shared_runtime::handle();
-    helpers().install(move || {
-        let run = move || handle.block_on(warn_if_late(what, future));
-        #[cfg(feature = "tracing")]
-        return context.in_scope(run);
-        #[cfg(not(feature = "tracing"))]
-        run()
+    let on_a_helper = move || {
+        helpers().install(move || {
+            let run = move || handle.block_on(warn_if_late(what, future));
+            #[cfg(feature = "tracing")]
+            return context.in_scope(run);
+            #[cfg(not(feature = "tracing"))]
+            run()
+        })
+    };
+    if rayon::current_thread_index().is_none() {
+        return on_a_helper();
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("bridge-waiter".into())
+            .spawn_scoped(scope, on_a_helper)
+            .unwrap_or_else(|e| {
+                panic!("bridge: could not start a thread to wait for `{what}`: {e}")
+            })
+            .join()
+            .unwrap_or_else(|payload| resume_unwind(payload))
     })
 }
 
