@@ -64,20 +64,27 @@ impl Drop for Leaving {
 }
 
 /// Runs `wait`, during which the body running on this thread (if any)
-/// lends its thread to other calls of its pool and counts as queued.
+/// lends its thread to other calls of its pool and counts as queued. What
+/// runs on the thread meanwhile is not that body: it sees no caller gone and
+/// no pool of the body's (a call of bridge's sets its own).
 pub(crate) fn lending<R>(wait: impl FnOnce() -> R) -> R {
-    struct Unlend(&'static Counters);
+    struct Unlend(Option<&'static Counters>);
     impl Drop for Unlend {
         fn drop(&mut self) {
-            self.0.unlend();
+            let _ = POOL.try_with(|pool| pool.set(self.0));
+            if let Some(counters) = self.0 {
+                counters.unlend();
+            }
         }
     }
-    let Some(counters) = POOL.try_with(Cell::get).ok().flatten() else {
-        return wait();
-    };
-    counters.lend();
+    /// The flag of no body: never set.
+    static NO_BODY: AtomicBool = AtomicBool::new(false);
+    let counters = POOL.try_with(|pool| pool.take()).ok().flatten();
+    if let Some(counters) = counters {
+        counters.lend();
+    }
     let _unlend = Unlend(counters);
-    wait()
+    GONE.set(&NO_BODY, wait)
 }
 
 /// True inside an offloaded body whose caller is gone: the future that

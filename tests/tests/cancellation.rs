@@ -144,3 +144,58 @@ fn a_call_polled_after_its_result_panics_with_bridges_message() {
         "{text}"
     );
 }
+
+/// A body whose caller left waits (in `block_on`) on a rayon worker, which
+/// meanwhile runs other jobs of its pool: those are not the body, and must
+/// not see its caller gone.
+#[test]
+fn jobs_a_waiting_body_runs_meanwhile_do_not_see_its_caller_gone() {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, mpsc};
+
+    let (seen_as_gone, ran) = deadline::deadline("a waiting body's jobs", || {
+        let waiting = Arc::new(AtomicBool::new(false));
+        let (release, released) = mpsc::channel::<()>();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let noticed = waiting.clone();
+        runtime.block_on(async move {
+            let body = bridge_runtime::cpu(move || {
+                while !bridge_runtime::cancelled() {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                noticed.store(true, Ordering::SeqCst);
+                // Clean-up that waits for async code, on this rayon worker.
+                bridge_runtime::block_on(async move {
+                    let _ = tokio::task::spawn_blocking(move || released.recv()).await;
+                });
+            });
+            assert!(
+                tokio::time::timeout(Duration::from_millis(20), body)
+                    .await
+                    .is_err()
+            );
+        });
+        while !waiting.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let (gone, ran) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        (0..400).into_par_iter().for_each(|_| {
+            ran.fetch_add(1, Ordering::Relaxed);
+            if bridge_runtime::cancelled() {
+                gone.fetch_add(1, Ordering::Relaxed);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        });
+        drop(release);
+        (gone.into_inner(), ran.into_inner())
+    });
+    assert_eq!(ran, 400);
+    assert_eq!(
+        seen_as_gone, 0,
+        "{seen_as_gone} of 400 par_iter items outside any body saw cancelled()"
+    );
+}
