@@ -456,6 +456,9 @@ where
             counters.abandoned();
             drop_guarded(unsent);
         }
+        // A caller that leaves now, its result sent but unread, leaves this
+        // end the last one: the result is dropped with it, here.
+        drop_guarded(reply);
         // Read after the result is on its way, off the caller's path.
         let ended = Instant::now();
         counters.timed(

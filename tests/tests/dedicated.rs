@@ -1,10 +1,11 @@
 //! `Dedicated<T>`: a value on a thread of its own, called from anywhere.
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, RefUnwindSafe, UnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bridge_runtime::Dedicated;
 
@@ -216,6 +217,40 @@ fn a_result_whose_drop_panics_after_its_caller_left_does_not_stop_later_calls() 
         value.call_blocking(|v| *v + 1)
     });
     assert_eq!(outcome.expect("later calls run"), 2);
+}
+
+/// The caller leaves right around the moment its result is sent: after the
+/// send, the thread may hold the last end of the reply channel, and drops the
+/// unread result with it.
+#[test]
+fn a_result_whose_drop_panics_as_its_caller_leaves_does_not_stop_later_calls() {
+    let outcome = within(20, || {
+        let value = Dedicated::spawn(|| ());
+        let waker = std::task::Waker::noop();
+        for round in 0..3_000u32 {
+            let ready_at = Instant::now() + Duration::from_micros(100);
+            let mut call = Box::pin(value.call(move |_| {
+                while Instant::now() < ready_at {}
+                Bomb
+            }));
+            let pending = call
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(waker))
+                .is_pending();
+            assert!(pending);
+            // Leave at a moment that sweeps the few microseconds around the
+            // send, round by round.
+            let leave_at = ready_at + Duration::from_nanos(u64::from(round * 37 % 4_000));
+            while Instant::now() < leave_at {}
+            // A result that arrived first is the caller's, and dropped here.
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(call)));
+            if round % 100 == 99 {
+                value.call_blocking(|()| ());
+            }
+        }
+        value.call_blocking(|()| 7)
+    });
+    assert_eq!(outcome.expect("later calls run"), 7);
 }
 
 #[test]
