@@ -82,11 +82,54 @@ where
     F: Future + Send,
     F::Output: Send,
 {
-    match on_the_calling_thread(future) {
+    saying_so_if_shut_down(what, || match on_the_calling_thread(future) {
         Ok(output) => output,
         Err(future) => on_helper_thread(what, future),
-    }
+    })
 }
+
+/// Runs a call. A runtime that shuts down under a call takes the call's
+/// timers and I/O with it, and tokio panics when the call next looks at
+/// them ("A Tokio 1.x context was found, but it is being shutdown"): that
+/// panic becomes bridge's, naming the call and the runtime; and if the
+/// runtime was the one installed with [`set_runtime`](crate::set_runtime),
+/// later calls run on bridge's own.
+#[inline]
+fn saying_so_if_shut_down<R>(what: &str, call: impl FnOnce() -> R) -> R {
+    #[cfg(panic = "unwind")]
+    {
+        match catch_unwind(AssertUnwindSafe(call)) {
+            Ok(output) => output,
+            Err(payload) => {
+                if !crate::job::panic_text(&*payload)
+                    .is_some_and(|text| text.contains(TOKIO_SHUT_DOWN))
+                {
+                    resume_unwind(payload)
+                }
+                if shared_runtime::installed_shut_down() {
+                    panic!(
+                        "bridge: `{what}` was running on the runtime installed with `set_runtime` when that \
+                         runtime shut down, and the timers and I/O it had started there stopped with it. \
+                         Calls made from now on run on a runtime of bridge's own; shut the installed \
+                         runtime down after the last call that uses it"
+                    )
+                }
+                panic!(
+                    "bridge: `{what}` was running on a tokio runtime that shut down under it, and the \
+                     timers and I/O it had started there stopped with it; shut a runtime down only \
+                     after the calls that use it have returned"
+                )
+            }
+        }
+    }
+    #[cfg(not(panic = "unwind"))]
+    call()
+}
+
+/// What tokio's panic says of a runtime that shut down under a timer or
+/// an I/O resource.
+#[cfg(panic = "unwind")]
+const TOKIO_SHUT_DOWN: &str = "context was found, but it is being shutdown";
 
 /// Runs `future` on the calling thread, in the way its calling context
 /// allows (see the table of [`block_on`]); gives it back, unpolled, where
@@ -161,7 +204,7 @@ pub fn block_on_local<F: Future>(future: F) -> F::Output {
 }
 
 pub(crate) fn block_on_local_named<F: Future>(what: &str, future: F) -> F::Output {
-    let Ok(output) = on_the_calling_thread(future) else {
+    let Ok(output) = saying_so_if_shut_down(what, || on_the_calling_thread(future)) else {
         panic!(
             "`{what}` was called where its future, which is not `Send`, cannot run: \
              on a current-thread tokio runtime (such as `#[tokio::test]`) or inside a `LocalSet`, \

@@ -887,12 +887,8 @@ fn fail<T>(control: &Control, queue: &flume::Receiver<Message<T>>, why: String) 
     }
 }
 
-fn message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(a panic payload that is not a string)".to_owned())
+fn message(payload: &(dyn Any + Send)) -> &str {
+    crate::job::panic_text(payload).unwrap_or("(a panic payload that is not a string)")
 }
 
 impl<T: 'static> Clone for Dedicated<T> {

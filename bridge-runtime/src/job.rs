@@ -340,3 +340,11 @@ impl<R> std::fmt::Debug for Completion<R> {
             .finish_non_exhaustive()
     }
 }
+
+/// The text of a panic's payload, if it is a string.
+pub(crate) fn panic_text(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}

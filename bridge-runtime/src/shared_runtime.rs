@@ -59,6 +59,21 @@ pub(crate) fn handle() -> &'static Handle {
     }
 }
 
+/// After tokio said that a runtime shut down under a call: whether the
+/// installed runtime is shutting down (asked by spawning an empty task,
+/// which a runtime that shuts down drops at once). If so, later calls use
+/// bridge's own runtime from now on, without waiting for that runtime's
+/// threads to drop their tasks.
+pub(crate) fn installed_shut_down() -> bool {
+    let Some(Chosen::Installed { handle, gone }) = CHOSEN.get() else {
+        return false;
+    };
+    if !gone.load(Ordering::Acquire) && handle.spawn(async {}).is_finished() {
+        gone.store(true, Ordering::Release);
+    }
+    gone.load(Ordering::Acquire)
+}
+
 /// The runtime of the calling context, or the shared one.
 pub(crate) fn current_or_shared() -> Handle {
     Handle::try_current().unwrap_or_else(|_| handle().clone())

@@ -1,0 +1,49 @@
+//! A program installs its own runtime and shuts it down while a
+//! `#[blocking]` call runs on it: the call's timers go with the runtime, so
+//! it cannot finish, and says so in bridge's words, not tokio's; the calls
+//! after it run on a runtime of bridge's own. Its own process, so that
+//! nothing used the shared runtime before.
+
+mod deadline;
+
+use std::time::Duration;
+
+use bridge_runtime::blocking;
+use deadline::{deadline, panic_text};
+
+#[blocking]
+async fn napping(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+/// tokio's own message for a runtime that shut down under a timer.
+const TOKIOS: &str = "being shutdown";
+
+#[test]
+fn a_call_on_an_installed_runtime_that_shuts_down_says_so_and_later_calls_work() {
+    let installed = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    bridge_runtime::set_runtime(installed.handle().clone()).expect("first");
+    assert_eq!(napping(1), 1);
+
+    let running = std::thread::spawn(|| std::panic::catch_unwind(|| napping(300)));
+    std::thread::sleep(Duration::from_millis(100));
+    drop(installed);
+    let text = match running.join().expect("the caller's thread") {
+        Ok(ms) => panic!("a call whose runtime shut down under it returned {ms}"),
+        Err(payload) => panic_text(payload),
+    };
+    assert!(!text.contains(TOKIOS), "tokio's message: {text}");
+    assert!(text.contains("napping"), "names the call: {text}");
+    assert!(text.contains("set_runtime"), "says which runtime: {text}");
+
+    // The calls after it run on bridge's own runtime.
+    let later = deadline("calls after the shutdown", || {
+        (0..20).map(|_| napping(1)).sum::<u64>()
+    });
+    assert_eq!(later, 20);
+}
