@@ -100,7 +100,10 @@ impl Drop for Sentinel {
 ///
 /// If the installed runtime shuts down (it is dropped), bridge notices and
 /// starts its own runtime for the calls that come after: they keep working.
-/// The choice is made once: installing again is still refused.
+/// A call running on it at that moment loses the timers and I/O it had
+/// started there, and panics with bridge's message saying so (not tokio's
+/// "being shutdown"). The choice is made once: installing again is still
+/// refused.
 ///
 /// # Errors
 ///
