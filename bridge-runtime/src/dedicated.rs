@@ -54,9 +54,11 @@ const DEFAULT_NAME: &str = "bridge-dedicated";
 ///   started, the closure does not run; if it is dropped while the closure
 ///   runs, the closure can notice with [`cancelled`](crate::cancelled) and
 ///   stop early.
-/// - A call made from inside a call on the same `Dedicated` (directly, or
-///   through calls on other `Dedicated` values that wait for each other)
-///   would wait for itself forever: it panics instead, saying so.
+/// - A call made from inside a call on the same `Dedicated` (directly,
+///   through calls on other `Dedicated` values that wait for each other, or
+///   from an offloaded body, `io`, `cpu`, a pool's `run` or a stream's
+///   iterator, that the call waits for) would wait for itself forever: it
+///   panics instead, saying so.
 /// - [`close`](Self::close) stops new calls, runs the queued ones, drops the
 ///   value on its thread and returns after that: the way to be sure a
 ///   destructor that flushes or closes something has run before `main`
@@ -115,9 +117,42 @@ type Waiting = Option<Arc<[Arc<Control>]>>;
 thread_local! {
     /// The `Dedicated` values that wait for the code running on this thread
     /// to end: on a dedicated thread, its own, plus those that wait for the
-    /// call it runs. A call or a `close` on one of them from here would wait
-    /// for itself.
+    /// call it runs; on a pool thread, those that wait for the body it runs.
+    /// A call or a `close` on one of them from here would wait for itself.
     static WAITING: RefCell<Waiting> = const { RefCell::new(None) };
+}
+
+/// The `Dedicated` values that wait for the code running on this thread,
+/// carried by an offloaded call made here to the thread its body runs on:
+/// they wait for that body too.
+pub(crate) struct Waiters(Arc<[Arc<Control>]>);
+
+impl Waiters {
+    /// Those of this thread, if any (a thread-local read when none).
+    pub(crate) fn here() -> Option<Waiters> {
+        WAITING
+            .try_with(|w| w.borrow().clone().map(Waiters))
+            .ok()
+            .flatten()
+    }
+
+    /// Runs `body` with these as the ones that wait for this thread, and
+    /// puts back the thread's own afterwards, even if `body` panics.
+    pub(crate) fn waiting_for<R>(&self, body: impl FnOnce() -> R) -> R {
+        struct PutBack(Waiting);
+        impl Drop for PutBack {
+            fn drop(&mut self) {
+                let own = self.0.take();
+                let _ = WAITING.try_with(|w| *w.borrow_mut() = own);
+            }
+        }
+        let own = WAITING
+            .try_with(|w| w.borrow_mut().replace(self.0.clone()))
+            .ok()
+            .flatten();
+        let _put_back = PutBack(own);
+        body()
+    }
 }
 
 /// The control block of the dedicated thread: what every handle, and the

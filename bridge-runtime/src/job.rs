@@ -19,6 +19,7 @@ use std::time::Instant;
 use tokio::sync::SemaphorePermit;
 
 use crate::cancel;
+use crate::dedicated::Waiters;
 use crate::stats::Counters;
 
 pub(crate) type Outcome<R> = Result<R, Box<dyn Any + Send>>;
@@ -55,6 +56,9 @@ struct Extras {
     submitted_at: Option<Instant>,
     #[cfg(feature = "tracing")]
     context: Option<crate::trace::Captured>,
+    /// The `Dedicated` values whose calls wait for this one: a call on one
+    /// of them from the body would wait for itself.
+    waiters: Option<Waiters>,
 }
 
 impl Extras {
@@ -62,7 +66,8 @@ impl Extras {
     #[inline]
     fn capture(counters: &Counters) -> Option<Box<Extras>> {
         let submitted_at = counters.timing().then(Instant::now);
-        let carried = submitted_at.is_some();
+        let waiters = Waiters::here();
+        let carried = submitted_at.is_some() || waiters.is_some();
         #[cfg(feature = "tracing")]
         let context = crate::trace::Captured::capture();
         #[cfg(feature = "tracing")]
@@ -72,6 +77,7 @@ impl Extras {
                 submitted_at,
                 #[cfg(feature = "tracing")]
                 context,
+                waiters,
             })
         })
     }
@@ -198,6 +204,10 @@ where
         let (counters, gone) = (self.counters, &self.call.gone);
         let outcome = catch_unwind(AssertUnwindSafe(move || {
             cancel::with_caller(gone, Some(counters), || {
+                let body = || match extras.and_then(|extras| extras.waiters.as_ref()) {
+                    Some(waiters) => waiters.waiting_for(body),
+                    None => body(),
+                };
                 #[cfg(feature = "tracing")]
                 if let Some(context) = extras.and_then(|extras| extras.context.as_ref()) {
                     return context.in_scope(body);

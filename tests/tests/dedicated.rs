@@ -313,6 +313,40 @@ fn an_async_call_awaited_from_inside_a_call_on_the_same_dedicated_panics_instead
     assert!(message.contains("inside"), "{message}");
 }
 
+/// The call waits for an offloaded body that calls the same `Dedicated`:
+/// the body runs on a pool thread, and is still inside the call.
+#[test]
+fn a_call_from_a_body_that_a_call_on_the_same_dedicated_waits_for_panics_instead_of_deadlocking() {
+    let outcome = within(10, || {
+        let db = Dedicated::spawn_named("through-a-pool", || 1u32);
+        let (via_io, via_cpu) = (db.clone(), db.clone());
+        let through_io = catch_unwind(AssertUnwindSafe(|| {
+            db.call_blocking(move |_| {
+                bridge_runtime::block_on(bridge_runtime::io(move || via_io.call_blocking(|v| *v)))
+            })
+        }));
+        let through_cpu = catch_unwind(AssertUnwindSafe(|| {
+            db.call_blocking(move |_| {
+                bridge_runtime::block_on(bridge_runtime::cpu(move || {
+                    bridge_runtime::block_on(via_cpu.call(|v| *v))
+                }))
+            })
+        }));
+        (
+            through_io.map_err(|p| panic_message(&*p)),
+            through_cpu.map_err(|p| panic_message(&*p)),
+            db.call_blocking(|v| *v + 1),
+        )
+    });
+    let (through_io, through_cpu, after) = outcome.expect("no deadlock");
+    for nested in [through_io, through_cpu] {
+        let message = nested.expect_err("the nested call panics");
+        assert!(message.contains("through-a-pool"), "{message}");
+        assert!(message.contains("inside"), "{message}");
+    }
+    assert_eq!(after, 2);
+}
+
 #[tokio::test]
 async fn a_nested_call_made_by_an_async_caller_panics_in_that_caller() {
     let db = Dedicated::spawn_named("from-async", || 1u32);
