@@ -41,9 +41,16 @@ use crate::shared_runtime;
 /// worker takes a probe: with `panic = "abort"`, where the probe cannot run,
 /// a call inside a `LocalSet` of a multi-thread runtime aborts in tokio.
 ///
+/// Some of tokio's futures look for a runtime when they are made, not when
+/// they are polled: from plain code, `block_on(tokio::time::sleep(d))`
+/// panics in `sleep`, before `block_on` runs. Make them inside the future:
+/// `block_on(async move { tokio::time::sleep(d).await })`.
+///
 /// # Panics
 ///
-/// A panic in the future resumes in the caller with its original payload.
+/// A panic in the future resumes in the caller with its original payload,
+/// except tokio's for a runtime that shut down under the call ("being
+/// shutdown"), which becomes bridge's, naming the call.
 ///
 /// # Examples
 ///
