@@ -5,11 +5,13 @@
 //! nothing used the shared runtime before.
 
 mod deadline;
+mod runtimes;
 
 use std::time::Duration;
 
 use bridge_runtime::blocking;
 use deadline::{deadline, panic_text};
+use runtimes::multi_thread;
 
 #[blocking]
 async fn napping(ms: u64) -> u64 {
@@ -22,11 +24,7 @@ const TOKIOS: &str = "being shutdown";
 
 #[test]
 fn a_call_on_an_installed_runtime_that_shuts_down_says_so_and_later_calls_work() {
-    let installed = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let installed = multi_thread(1);
     bridge_runtime::set_runtime(installed.handle().clone()).expect("first");
     assert_eq!(napping(1), 1);
 

@@ -5,11 +5,13 @@
 //! the shared runtime before.
 
 mod deadline;
+mod runtimes;
 
 use std::time::Duration;
 
 use bridge_runtime::blocking;
 use deadline::{deadline, panic_text};
+use runtimes::multi_thread;
 
 #[blocking]
 async fn napping(ms: u64) -> u64 {
@@ -19,11 +21,7 @@ async fn napping(ms: u64) -> u64 {
 
 #[test]
 fn calls_right_after_a_background_shutdown_of_the_installed_runtime() {
-    let installed = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let installed = multi_thread(1);
     bridge_runtime::set_runtime(installed.handle().clone()).expect("first");
     assert_eq!(napping(1), 1);
     installed.shutdown_background();
