@@ -102,6 +102,7 @@ pub(super) fn scan(dir: &Path) -> Report {
         seen: HashSet::new(),
         stack: Vec::new(),
         problems: Vec::new(),
+        unreached: false,
     };
     let src = dir.join("src");
     if !src.is_dir() {
@@ -135,7 +136,9 @@ pub(super) fn scan(dir: &Path) -> Report {
         }
         files.load_file(&mut world, module, &root, true);
     }
-    // Files no root reaches: checked on their own.
+    // Files no root reaches: checked on their own, if they parse (one that
+    // does not is no part of the crate: a fixture, a template).
+    files.unreached = true;
     for path in rust_files(&src) {
         if !files.seen.contains(&canonical(&path)) {
             let module = world.add_detached_module(true);
@@ -148,8 +151,8 @@ pub(super) fn scan(dir: &Path) -> Report {
 
     let mut findings: Vec<(String, usize, usize, String)> = Vec::new();
     for loaded in &mut files.loaded {
-        if loaded.file.attrs.iter().any(super::allow::is_allow) {
-            continue; // `#![allow_blocking]`: the whole file
+        if loaded.file.attrs.iter().any(super::allow::is_allow) || is_cfg_test(&loaded.file.attrs) {
+            continue; // `#![allow_blocking]` or `#![cfg(test)]`: the whole file
         }
         let mut checker = Checker::new(&world, Mode::Crate, loaded.module, unknown);
         checker.check_items(&mut loaded.file.items);
@@ -190,6 +193,8 @@ struct Files {
     /// `mod.rs`-like file (whose modules' files are beside it).
     stack: Vec<(PathBuf, bool)>,
     problems: Vec<String>,
+    /// Reading the files no root reaches: one that does not parse is left.
+    unreached: bool,
 }
 
 impl Files {
@@ -217,6 +222,7 @@ impl Files {
         };
         let file = match syn::parse_file(&text) {
             Ok(file) => file,
+            Err(_) if self.unreached => return false,
             Err(error) => {
                 let start = error.span().start();
                 self.problems.push(format!(
@@ -248,12 +254,16 @@ impl Loader for Files {
         item: &syn::ItemMod,
         inline: &[String],
     ) -> bool {
-        if is_cfg_test(&item.attrs) {
-            return false;
-        }
         let Some((file, mod_rs)) = self.stack.last().cloned() else {
             return false;
         };
+        if is_cfg_test(&item.attrs) {
+            // Not checked, and not a file that no root reaches either.
+            for (candidate, _) in module_files(&file, mod_rs, inline, item) {
+                self.seen.insert(canonical(&candidate));
+            }
+            return false;
+        }
         for (candidate, candidate_mod_rs) in module_files(&file, mod_rs, inline, item) {
             if candidate.is_file() {
                 return self.load_file(world, id, &candidate, candidate_mod_rs);

@@ -243,13 +243,34 @@ pub(super) fn has_attr(attrs: &[Attribute], name: &str) -> bool {
         .any(|a| attr_name(a).is_some_and(|n| n == name))
 }
 
-/// `#[cfg(test)]`: test-only code.
+/// `#[cfg(test)]`, or another `cfg` that holds only in tests (`all(test,
+/// unix)`): test-only code.
 pub(super) fn is_cfg_test(attrs: &[Attribute]) -> bool {
     attrs.iter().any(|a| {
-        a.path().is_ident("cfg")
-            && a.parse_args::<syn::Ident>()
-                .is_ok_and(|ident| ident == "test")
+        a.path().is_ident("cfg") && a.parse_args::<syn::Meta>().is_ok_and(|p| only_in_tests(&p))
     })
+}
+
+/// Whether the `cfg` predicate `p` can hold only when `test` does.
+fn only_in_tests(p: &syn::Meta) -> bool {
+    match p {
+        syn::Meta::Path(path) => path.is_ident("test"),
+        syn::Meta::List(list) => {
+            let Ok(inner) = list.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            ) else {
+                return false;
+            };
+            if list.path.is_ident("all") {
+                inner.iter().any(only_in_tests)
+            } else if list.path.is_ident("any") {
+                !inner.is_empty() && inner.iter().all(only_in_tests)
+            } else {
+                false
+            }
+        }
+        syn::Meta::NameValue(_) => false,
+    }
 }
 
 fn blocker(attrs: &[Attribute]) -> Option<Blocker> {

@@ -210,6 +210,9 @@ impl<'w> Checker<'w> {
     fn check_trait_item(&mut self, item: &mut syn::TraitItem) {
         match item {
             syn::TraitItem::Fn(f) => {
+                if self.mode == Mode::Crate && is_cfg_test(&f.attrs) {
+                    return;
+                }
                 let allowed = self.strip(&mut f.attrs);
                 self.allowed += usize::from(allowed);
                 self.visit_signature_mut(&mut f.sig);
@@ -699,6 +702,9 @@ impl VisitMut for Checker<'_> {
         let outer_moved = self.moved.clone();
         self.moved.extend(moved_names(&block.stmts));
         for stmt in &mut block.stmts {
+            if self.mode == Mode::Crate && test_only(stmt) {
+                continue;
+            }
             match stmt {
                 syn::Stmt::Local(local) => {
                     let allowed = self.strip(&mut local.attrs);
@@ -782,6 +788,16 @@ impl VisitMut for Checker<'_> {
                 .push(syn::Error::new_spanned(&*attr, allow::WHERE));
             attr.meta = syn::parse_quote!(cfg(all()));
         }
+    }
+}
+
+/// Whether a statement is compiled only in tests (`#[cfg(test)]`).
+fn test_only(stmt: &mut syn::Stmt) -> bool {
+    match stmt {
+        syn::Stmt::Local(local) => is_cfg_test(&local.attrs),
+        syn::Stmt::Item(item) => item_attrs_ref(item).is_some_and(|attrs| is_cfg_test(attrs)),
+        syn::Stmt::Macro(mac) => is_cfg_test(&mac.attrs),
+        syn::Stmt::Expr(expr, _) => allow::expr_attrs(expr).is_some_and(|attrs| is_cfg_test(attrs)),
     }
 }
 
