@@ -337,7 +337,7 @@ pub use bridge_macros::blocking;
 /// | `std::thread::sleep`, `park`, `std::thread::scope`, a thread's `join` | `tokio::time::sleep(..).await`, `tokio::sync::Notify`, `spawn_blocking(..).await` |
 /// | `std::fs::*` functions, `File::open`/`create`, `OpenOptions::open`, a `File`'s reads and writes | `tokio::fs`, or an `#[offload(io)]` fn |
 /// | reading `std::io::stdin()` | `tokio::io::stdin()`, or an `#[offload(io)]` fn |
-/// | any `block_on`, `Runtime::new` | `.await` it |
+/// | any `block_on` (but a fn of your own by that name), `Runtime::new` | `.await` it |
 /// | a `#[blocking]` fn, the sync original kept by `#[offload(.., keep = ..)]`, `Dedicated::call_blocking` | the async version, `.await`ed |
 /// | tokio's `blocking_recv`, `blocking_send`, `blocking_lock`, `blocking_read`, `blocking_write` (they panic inside a runtime) | `.recv().await`, `.send(..).await`, .. |
 /// | `std::process::Command`'s `output`, `status`, `spawn().wait()` | `tokio::process` |
@@ -354,7 +354,13 @@ pub use bridge_macros::blocking;
 /// `std::thread::spawn`, `rayon::spawn`), also when bound by `let` first and
 /// handed over later, or given to any call that is `.await`ed (a call that
 /// takes a sync closure and returns a future runs it elsewhere, as
-/// `asyncify(move || ..).await` does).
+/// `asyncify(move || ..).await` does). A closure given to a fn (not a
+/// method) is not looked into either, unless the fn is one of std's that
+/// run it on the spot (`std::iter::from_fn`, `std::panic::catch_unwind`,
+/// ..): the fn may return a future that is handed on (to `join!`,
+/// `timeout`, a variable awaited later), and where the check cannot tell,
+/// it stays silent. Closures given to methods (`.map(..)` of an iterator or
+/// an `Option`) run on the spot and are checked.
 ///
 /// # Letting intended blocking through
 ///

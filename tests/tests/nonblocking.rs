@@ -9,6 +9,8 @@ use bridge_runtime::{blocking, nonblocking, offload};
 
 #[path = "nonblocking/allow_forms.rs"]
 mod allow_forms;
+#[path = "nonblocking/handed_on.rs"]
+mod handed_on;
 #[path = "nonblocking/own_names.rs"]
 mod own_names;
 #[path = "nonblocking/tokio_imports.rs"]
@@ -149,6 +151,18 @@ async fn tokio_futures_handed_on_compile_and_run() {
         .await
         .expect("ran");
     assert_eq!(len, text.len());
+}
+
+#[tokio::test]
+async fn closures_handed_to_helpers_compile_and_run() {
+    let len = std::fs::read("Cargo.toml").expect("readable").len();
+    assert_eq!(handed_on::joined("Cargo.toml").await, 2 * len);
+    assert_eq!(handed_on::under_a_timeout("Cargo.toml").await, len);
+    assert_eq!(handed_on::awaited_later("Cargo.toml").await, len);
+    assert_eq!(
+        handed_on::through_a_renamed_spawn_blocking("Cargo.toml").await,
+        len
+    );
 }
 
 #[tokio::test]

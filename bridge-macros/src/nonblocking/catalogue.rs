@@ -187,6 +187,9 @@ pub(super) const BLOCKING: &[Row] = &[
     ),
     // Runtimes inside a runtime.
     row(Named("block_on"), BLOCK_ON),
+    // The same under another name (`use futures::executor::block_on as wait`).
+    row(Path("futures::executor::block_on"), BLOCK_ON),
+    row(Path("pollster::block_on"), BLOCK_ON),
     row(
         Path("tokio::runtime::Runtime::new"),
         "`{call}` starts a second runtime inside async code, which blocks (or panics) to run it: you are already in async code, so `.await` the work, or `tokio::spawn` it",
@@ -386,6 +389,20 @@ pub(super) const PRELUDE: &[(&str, &str)] = &[
 /// `Dedicated`, tokio's `spawn_blocking` and `block_in_place`, threads,
 /// rayon, and the blocking pools of other crates (`unblock`, `execute`,
 /// deadpool's `interact`, actix's `web::block`).
+/// std's fns that run a closure they are given on the calling thread: the
+/// closures given to any other fn call that is not a method are not looked
+/// into (a helper that returns a future most likely runs them elsewhere).
+pub(super) const INLINE_RUNNERS: &[&str] = &[
+    "std::iter::from_fn",
+    "std::iter::repeat_with",
+    "std::iter::successors",
+    "std::array::from_fn",
+    "std::panic::catch_unwind",
+    "std::thread::scope",
+    "std::option::Option::map",
+    "std::result::Result::map",
+];
+
 pub(super) const THREAD_MOVERS: &[&str] = &[
     "io",
     "cpu",

@@ -177,15 +177,20 @@ fn a_closure_is_async_code_unless_handed_to_another_thread() {
 fn a_sync_closure_handed_to_an_awaited_call_runs_elsewhere() {
     // tokio's own `fs` does this: `asyncify(move || std::fs::read(path)).await`.
     // A call that takes a sync closure and is awaited runs it off the
-    // executor; otherwise it would not need to be a future.
+    // executor; otherwise it would not need to be a future. A fn whose
+    // result is handed on (to a variable, `join!`, `timeout`) may do the
+    // same, and the check cannot tell: it stays silent. Only std's fns
+    // known to run their closure on the spot are looked into.
     let found = check(
         "async fn f(path: PathBuf) {
             asyncify(move || std::fs::read(path)).await;
             pool.with_conn(|c| c.query()).await;
             let pending = later(|| std::fs::read(\"x\"));
+            let lines = std::iter::from_fn(|| std::fs::read(\"y\").ok());
         }",
     );
     assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("std::fs::read"), "{found:?}");
 }
 
 #[test]

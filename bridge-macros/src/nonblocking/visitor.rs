@@ -326,9 +326,16 @@ impl<'w> Checker<'w> {
                     }
                     // An awaited call that takes a sync closure runs it
                     // off the executor (`asyncify(move || ..).await`),
-                    // else it would need no future.
+                    // else it would need no future; and a fn whose result
+                    // is handed on (to `join!`, `timeout`, `spawn`, a
+                    // variable awaited later) may well do the same: where
+                    // it cannot tell, the check stays silent. Only std's
+                    // fns known to run their closure here are looked into.
                     Some(name)
-                        if reported || awaited || catalogue::THREAD_MOVERS.contains(&name) =>
+                        if reported
+                            || awaited
+                            || catalogue::THREAD_MOVERS.contains(&name)
+                            || !self.runs_its_closures_here(&call.func) =>
                     {
                         self.visit_expr_mut(&mut call.func);
                         for arg in &mut call.args {
@@ -401,6 +408,18 @@ impl<'w> Checker<'w> {
     }
 
     /// Reports `call` if it blocks; `true` if it was reported.
+    /// Whether the fn `func` is one of std's that run a closure they are
+    /// given on the calling thread before they return.
+    fn runs_its_closures_here(&self, func: &Expr) -> bool {
+        let Expr::Path(func) = func else {
+            return true;
+        };
+        match self.world.resolve(self.place(), &Written::of(&func.path)) {
+            Target::Extern(full) => catalogue::INLINE_RUNNERS.contains(&full.join("::").as_str()),
+            _ => false,
+        }
+    }
+
     fn check_call(&mut self, call: &syn::ExprCall) -> bool {
         let Expr::Path(func) = &*call.func else {
             return false;
@@ -420,7 +439,10 @@ impl<'w> Checker<'w> {
             Target::Extern(full) => full.join("::"),
             _ => written.segments.join("::"),
         };
-        if catalogue::BLOCK_ON_NAMES.contains(&last.as_str()) {
+        // Any `block_on`, unless it is a fn of the code in view (which says
+        // itself whether it blocks).
+        let own = matches!(target, Target::Fn(_) | Target::AssocFn(..));
+        if !own && catalogue::BLOCK_ON_NAMES.contains(&last.as_str()) {
             let row = catalogue::index().named.get("block_on").copied();
             if let Some(row) = row {
                 self.report(&call.func, catalogue::message(&row, &shown, &last));
