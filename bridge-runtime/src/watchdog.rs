@@ -487,10 +487,30 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The next number in the order in which threads were seen becoming
 /// workers, by the heartbeat or by the layer: of two threads seen as the
-/// same worker, the later one is it now.
-fn next_sighting() -> u64 {
+/// same worker, the later one is it now. Also noted as the latest sighting
+/// of `worker` (of whatever runtime: see [`seen_since`]).
+fn next_sighting(worker: usize) -> u64 {
     static SIGHTINGS: AtomicU64 = AtomicU64::new(0);
-    SIGHTINGS.fetch_add(1, Ordering::Relaxed) + 1
+    let order = SIGHTINGS.fetch_add(1, Ordering::Relaxed) + 1;
+    if let Some(latest) = LATEST_SIGHTING.get(worker) {
+        latest.fetch_max(order, Ordering::Relaxed);
+    }
+    order
+}
+
+/// By worker index, the order of the latest sighting of a thread as that
+/// worker, of any runtime (runtimes sharing an index only make a thread
+/// claim its worker again sooner than it needs to).
+static LATEST_SIGHTING: [AtomicU64; 64] = [const { AtomicU64::new(0) }; 64];
+
+/// Whether another thread may have been seen as `worker` since a sighting
+/// of order `order`: a thread that left the worker (`block_in_place`) and
+/// came back to the same index must be seen again, or the one that was the
+/// worker in between would be taken for it. A read of one shared number.
+fn seen_since(worker: usize, order: u64) -> bool {
+    LATEST_SIGHTING
+        .get(worker)
+        .is_none_or(|latest| latest.load(Ordering::Relaxed) > order)
 }
 
 /// What the heartbeat task and the monitor thread exchange: the pings, their
@@ -553,7 +573,7 @@ impl Pulse {
             *slot = Some(Sighting {
                 id: current.id(),
                 name: current.name().map(Arc::from),
-                order: next_sighting(),
+                order: next_sighting(worker),
             });
         }
     }
@@ -707,7 +727,11 @@ impl Monitor {
         let period = self.threshold / 4;
         while let Err(RecvTimeoutError::Timeout) = self.stopped.recv_timeout(period) {
             if self.heartbeat.is_finished() {
-                // The runtime shut down: nothing left to watch.
+                // The runtime shut down: nothing left to watch. A stall
+                // under way ended with it, when its threads were let go.
+                if let Some(episode) = self.episode.take() {
+                    self.publish(&episode, Instant::now(), false);
+                }
                 return;
             }
             self.check(Instant::now());

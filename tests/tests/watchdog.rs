@@ -738,3 +738,95 @@ fn the_watchdog_can_be_shared_between_threads() {
         );
     });
 }
+
+#[tracing::instrument]
+async fn leaves_its_worker(ms: u64) {
+    tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(ms)));
+}
+
+#[tracing::instrument]
+async fn blocks_its_worker(seen_on: Arc<std::sync::Mutex<Option<String>>>) {
+    *seen_on.lock().expect("not poisoned") = std::thread::current().name().map(str::to_owned);
+    std::thread::sleep(BLOCK);
+}
+
+/// A thread that leaves its worker (`block_in_place`) and later becomes the
+/// same worker again, after another thread was it meanwhile: the thread
+/// that blocks is named, not the one that did right and left in between.
+#[test]
+fn a_thread_back_on_its_old_worker_is_named_when_it_blocks() {
+    recorder();
+    let (blamed, blocker) = deadline("back on its old worker", || {
+        let threads = AtomicUsize::new(0);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .thread_name_fn(move || {
+                format!("old-worker-{}", threads.fetch_add(1, Ordering::Relaxed))
+            })
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let watchdog = start_in(tracing::info_span!("back_on_old_worker"), THRESHOLD);
+            // The first thread leaves the worker; a second one becomes it.
+            tokio::spawn(leaves_its_worker(300)).await.expect("ran");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            // The second one leaves it too, for longer; the first, idle,
+            // becomes the worker again.
+            let second = tokio::spawn(leaves_its_worker(1_500));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let seen_on = Arc::new(std::sync::Mutex::new(None));
+            tokio::spawn(blocks_its_worker(seen_on.clone()))
+                .await
+                .expect("ran");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            second.await.expect("ran");
+            let stalls = watchdog.recent_stalls();
+            let blamed: Vec<(Option<String>, Option<&'static str>)> = stalls
+                .iter()
+                .flat_map(|stall| &stall.threads)
+                .map(|thread| (thread.name.clone(), thread.span.as_ref().map(|s| s.name)))
+                .collect();
+            let blocker = seen_on.lock().expect("not poisoned").clone();
+            (blamed, blocker)
+        })
+    });
+    assert_eq!(blamed, [(blocker, Some("blocks_its_worker"))]);
+}
+
+/// The runtime shuts down while a stall is under way: the stall ends with
+/// it, rather than staying "ongoing" for good.
+#[test]
+fn a_stall_ends_when_its_runtime_shuts_down() {
+    recorder();
+    let (during, after) = deadline("shut down mid-stall", || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let watchdog = {
+            let _runtime = runtime.enter();
+            start_in(tracing::info_span!("shut_down_mid_stall"), THRESHOLD)
+        };
+        runtime.block_on(async { tokio::time::sleep(Duration::from_millis(50)).await });
+        for _ in 0..2 {
+            runtime.spawn(async { std::thread::sleep(Duration::from_millis(1_000)) });
+        }
+        std::thread::sleep(Duration::from_millis(400));
+        let during = watchdog.recent_stalls();
+        runtime.shutdown_timeout(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(600));
+        (during, watchdog.recent_stalls())
+    });
+    assert!(
+        during.last().is_some_and(|stall| stall.ongoing),
+        "{during:?}"
+    );
+    let last = after.last().expect("the stall");
+    assert!(
+        !last.ongoing,
+        "still ongoing after the runtime shut down: {last:?}"
+    );
+    assert_eq!(after.len(), during.len(), "{after:?}");
+}

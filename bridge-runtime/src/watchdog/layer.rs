@@ -257,7 +257,12 @@ impl ThreadSpans {
 impl ThreadState {
     fn note_worker(&mut self) {
         let index = tokio::runtime::worker_index();
-        if index == self.index && (index.is_none() || self.worker.is_some()) {
+        if index == self.index
+            && (index.is_none()
+                || self
+                    .worker
+                    .is_some_and(|claim| !super::seen_since(claim.index, claim.order)))
+        {
             return;
         }
         self.index = index;
@@ -266,7 +271,7 @@ impl ThreadState {
             Some(Claim {
                 runtime,
                 index,
-                order: super::next_sighting(),
+                order: super::next_sighting(index),
             })
         });
     }

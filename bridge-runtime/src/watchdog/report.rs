@@ -55,7 +55,9 @@ pub struct Stall {
     /// How long it lasted: so far while `ongoing`, in full once it is over.
     pub duration: Duration,
     /// Whether it was still going on when this was reported: `true` at its
-    /// detection, `false` once the executor polled again.
+    /// detection, `false` once the executor polled again (or its runtime
+    /// shut down under it: the duration then runs until the watchdog saw
+    /// that).
     pub ongoing: bool,
     /// What was blocked.
     pub blocked: Blocked,
