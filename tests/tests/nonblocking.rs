@@ -11,6 +11,8 @@ use bridge_runtime::{blocking, nonblocking, offload};
 mod allow_forms;
 #[path = "nonblocking/handed_on.rs"]
 mod handed_on;
+#[path = "nonblocking/locks.rs"]
+mod locks;
 #[path = "nonblocking/own_names.rs"]
 mod own_names;
 #[path = "nonblocking/tokio_imports.rs"]
@@ -163,6 +165,14 @@ async fn closures_handed_to_helpers_compile_and_run() {
         handed_on::through_a_renamed_spawn_blocking("Cargo.toml").await,
         len
     );
+}
+
+#[tokio::test]
+async fn a_lock_around_a_file_compiles_and_runs() {
+    let file = std::fs::File::open("Cargo.toml").expect("readable");
+    let log = locks::Log::new(file);
+    assert!(log.is_free().await);
+    assert!(log.can_write().await);
 }
 
 #[tokio::test]

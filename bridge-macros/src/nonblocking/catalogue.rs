@@ -364,6 +364,29 @@ pub(super) const WRAPPERS: &[&str] = &[
     "once_cell::sync::{Lazy, OnceCell}",
     "tokio::sync::{Mutex, RwLock, OnceCell}",
 ];
+/// Of the wrappers, the locks: their own `read`, `write`, `lock` are not
+/// the value's (`RwLock<File>::read` takes the lock, and reads nothing).
+pub(super) const LOCKS: &[&str] = &[
+    "std::sync::{Mutex, RwLock}",
+    "std::cell::RefCell",
+    "tokio::sync::{Mutex, RwLock}",
+];
+/// The methods of a lock that give the value it holds (through a guard).
+pub(super) const UNLOCKS: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "borrow",
+    "borrow_mut",
+    "get_mut",
+    "into_inner",
+    "blocking_lock",
+    "blocking_read",
+    "blocking_write",
+];
 pub(super) const WRAPPING_CALLS: &[&str] = &[
     "std::sync::{Arc, Mutex, RwLock}::new",
     "std::sync::Arc::clone",
@@ -478,6 +501,8 @@ pub(super) struct Index {
     pub(super) types: HashMap<String, Kind>,
     pub(super) steps: HashMap<(Kind, String), Kind>,
     pub(super) wrappers: HashSet<String>,
+    /// Of `wrappers`, and of the types `wrapping_calls` make, the locks.
+    pub(super) locks: HashSet<String>,
     pub(super) wrapping_calls: HashSet<String>,
     /// Every path the tables mention, and every prefix of one: what a glob
     /// import of a foreign module is known to bring in.
@@ -501,6 +526,7 @@ fn build_index() -> Index {
         types: HashMap::new(),
         steps: HashMap::new(),
         wrappers: HashSet::new(),
+        locks: HashSet::new(),
         wrapping_calls: HashSet::new(),
         known: HashSet::new(),
         crates: HashSet::new(),
@@ -552,6 +578,9 @@ fn build_index() -> Index {
             mentioned.push(path.clone());
             index.wrappers.insert(path);
         }
+    }
+    for pattern in LOCKS {
+        index.locks.extend(expand(pattern));
     }
     for pattern in WRAPPING_CALLS {
         for path in expand(pattern) {

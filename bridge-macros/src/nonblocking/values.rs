@@ -14,6 +14,10 @@ pub(super) enum Shape {
     Tuple(Vec<Shape>),
     /// A value of a struct of the code in view.
     Local(TypeId),
+    /// A lock around a value (`RwLock<File>`, `Mutex<Receiver<T>>`): its
+    /// own methods (`read`, `write`, `lock`) are the lock's, and give the
+    /// value.
+    Guarded(Box<Shape>),
     Unknown,
 }
 
@@ -44,8 +48,17 @@ impl Shape {
                     Shape::Unknown
                 }
             }
-            Shape::Tuple(_) | Shape::Local(_) if keeps => self.clone(),
+            Shape::Guarded(inner) if catalogue::UNLOCKS.contains(&method) => (**inner).clone(),
+            Shape::Tuple(_) | Shape::Local(_) | Shape::Guarded(_) if keeps => self.clone(),
             _ => Shape::Unknown,
+        }
+    }
+
+    /// A lock around a value of this shape.
+    pub(super) fn guarded(self) -> Shape {
+        match self {
+            Shape::Unknown => Shape::Unknown,
+            inner => Shape::Guarded(Box::new(inner)),
         }
     }
 
@@ -82,9 +95,14 @@ fn of_type_at(world: &World, place: Place<'_>, ty: &Ty, depth: usize) -> Shape {
                 if let Some(kind) = index.types.get(&full) {
                     Shape::Kind(*kind)
                 } else if index.wrappers.contains(&full) {
-                    args.first().map_or(Shape::Unknown, |inner| {
+                    let inner = args.first().map_or(Shape::Unknown, |inner| {
                         of_type_at(world, place, inner, depth + 1)
-                    })
+                    });
+                    if index.locks.contains(&full) {
+                        inner.guarded()
+                    } else {
+                        inner
+                    }
                 } else {
                     Shape::Unknown
                 }

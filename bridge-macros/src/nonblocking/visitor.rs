@@ -548,9 +548,17 @@ impl<'w> Checker<'w> {
                 if let Some(made) = index.makers.get(&full) {
                     Shape::of_made(*made)
                 } else if index.wrapping_calls.contains(&full) {
-                    call.args
+                    let inner = call
+                        .args
                         .first()
-                        .map_or(Shape::Unknown, |arg| self.origin(arg))
+                        .map_or(Shape::Unknown, |arg| self.origin(arg));
+                    // `Mutex::new(rx)`: the type is the path without `new`.
+                    let made = full.rsplit_once("::").map_or("", |(ty, _)| ty);
+                    if index.locks.contains(made) {
+                        inner.guarded()
+                    } else {
+                        inner
+                    }
                 } else {
                     Shape::Unknown
                 }
