@@ -149,6 +149,10 @@ async fn tokio_futures_handed_on_compile_and_run() {
     let both = tokio_imports::joined_reads(vec!["Cargo.toml".into(), "Cargo.toml".into()]).await;
     assert_eq!(both, 2 * text.len());
     assert!(tokio_imports::metadata_future("Cargo.toml").await);
+    assert_eq!(
+        tokio_imports::glob_in_the_body::len("Cargo.toml").await,
+        tokio_imports::glob_in_the_body::len_now("Cargo.toml")
+    );
     let len = tokio::task::spawn_blocking(|| tokio_imports::read_len_blocking("Cargo.toml".into()))
         .await
         .expect("ran");

@@ -643,6 +643,9 @@ impl World {
     /// A name where code is: the blocks around it, innermost first, then
     /// its module, its glob imports, the prelude and the crates.
     fn lookup(&self, place: Place<'_>, name: &str, depth: usize) -> Target {
+        // A glob of a block that may bring `name` in (a module the tables do
+        // not know) hides whatever an outer scope calls `name`: past it,
+        // nothing found is sure.
         let mut unsure = false;
         for end in (0..place.blocks.len()).rev() {
             let here = Place {
@@ -651,14 +654,20 @@ impl World {
             };
             let block = &place.blocks[end];
             if let Some(defs) = block.names.get(name) {
-                return self.targets(here, defs, depth);
+                return if unsure {
+                    Target::Unknown
+                } else {
+                    self.targets(here, defs, depth)
+                };
             }
             match self.globbed(here, &block.globs, name, depth) {
+                Globbed::Found(_) if unsure => return Target::Unknown,
                 Globbed::Found(target) => return target,
                 Globbed::Unsure => unsure = true,
                 Globbed::Absent => {}
             }
         }
+        let hidden = unsure;
         let module = &self.modules[place.module];
         let at_module = Place {
             module: place.module,
@@ -666,10 +675,15 @@ impl World {
             self_ty: &UNKNOWN,
         };
         if let Some(defs) = module.scope.names.get(name) {
-            return self.targets(at_module, defs, depth);
+            return if hidden {
+                Target::Unknown
+            } else {
+                self.targets(at_module, defs, depth)
+            };
         }
         unsure |= !module.known;
         match self.globbed(at_module, &module.scope.globs, name, depth) {
+            Globbed::Found(_) if hidden => return Target::Unknown,
             Globbed::Found(target) => return target,
             Globbed::Unsure => unsure = true,
             Globbed::Absent => {}

@@ -59,3 +59,23 @@ pub async fn read_len_blocking(path: String) -> usize {
         .and_then(Result::ok)
         .map_or(0, |b| b.len())
 }
+
+/// std's `read` imported for the module's sync code, tokio's brought in by a
+/// glob inside the async fn, which hides the module's: the `read` called
+/// there is tokio's.
+pub mod glob_in_the_body {
+    use std::fs::read;
+
+    use bridge_runtime::nonblocking;
+
+    pub fn len_now(path: &str) -> usize {
+        read(path).map_or(0, |b| b.len())
+    }
+
+    #[nonblocking]
+    pub async fn len(path: &str) -> usize {
+        use tokio::fs::*;
+        let pending = read(path);
+        pending.await.map_or(0, |b| b.len())
+    }
+}
