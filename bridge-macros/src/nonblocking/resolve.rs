@@ -548,6 +548,10 @@ impl World {
     /// in. An `impl` of a type out of view gets a type of its own, so that
     /// `self.method()` and `Self::method()` inside it are still followed.
     pub(super) fn finish(&mut self) {
+        // A name that one `impl` of a type declares blocking and another one
+        // not (`impl Client<Sync>` and `impl Client<Async>`, or `#[cfg]`
+        // variants): which one a call means is not known, so not blocking.
+        let mut also_unblocked: Vec<(TypeId, String)> = Vec::new();
         for pending in std::mem::take(&mut self.pending) {
             let place = Place {
                 module: pending.module,
@@ -564,10 +568,18 @@ impl World {
             };
             self.impls.insert(key, t);
             for (name, blocker) in pending.methods {
+                if blocker.is_none() {
+                    also_unblocked.push((t, name.clone()));
+                }
                 let slot = self.types[t].methods.entry(name).or_insert(None);
                 if blocker.is_some() {
                     *slot = blocker;
                 }
+            }
+        }
+        for (t, name) in also_unblocked {
+            if let Some(slot) = self.types[t].methods.get_mut(&name) {
+                *slot = None;
             }
         }
     }

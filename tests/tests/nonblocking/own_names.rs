@@ -49,3 +49,32 @@ pub mod service {
         fs::read(key).unwrap_or(0)
     }
 }
+
+/// A client whose methods differ by its mode (type-state): the blocking
+/// `get` of one mode is not the async `get` of the other.
+pub mod type_state {
+    use bridge_runtime::nonblocking;
+
+    pub struct Waits;
+    pub struct Awaits;
+    pub struct Client<M>(pub M);
+
+    impl Client<Waits> {
+        #[bridge_runtime::blocking]
+        pub async fn get(&self) -> u8 {
+            1
+        }
+    }
+
+    #[nonblocking]
+    impl Client<Awaits> {
+        pub async fn get(&self) -> u8 {
+            2
+        }
+
+        pub async fn both(&self) -> u8 {
+            let (a, b) = tokio::join!(self.get(), self.get());
+            a + b
+        }
+    }
+}
