@@ -416,7 +416,16 @@ pub use bridge_macros::blocking;
 /// - a blocking call inside a sync fn that async code calls: that fn is
 ///   sync code;
 /// - a closure run inline by a call it does not know, when that call is
-///   `.await`ed (`fut.map(|x| ..).await`).
+///   `.await`ed (`fut.map(|x| ..).await`), or given to a fn (not a method)
+///   other than std's that run it on the spot;
+/// - the branches of `tokio::select!` and `futures::select!`, whose syntax is
+///   the macro's own;
+/// - a file or a socket opened on an earlier line and used later (the open
+///   itself is reported), and `stdin()` read through a `BufReader`;
+/// - whether a value is the type a trait method is called on:
+///   `.to_socket_addrs()` is reported wherever `ToSocketAddrs` is imported,
+///   even on a `SocketAddr`, which looks nothing up (the one place it may
+///   report correct code: `#[allow_blocking]` lets it through).
 pub use bridge_macros::nonblocking;
 pub use cancel::{Cancelled, cancelled, checkpoint};
 pub use dedicated::{Dedicated, DedicatedBuilder};
