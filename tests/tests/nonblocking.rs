@@ -183,6 +183,7 @@ async fn a_lock_around_a_file_compiles_and_runs() {
 async fn own_items_named_like_std_compile_and_run() {
     assert_eq!(own_names::uses_own_names().await, 5);
     assert_eq!(own_names::service::cached("abc").await, 3);
+    assert!(own_names::books(own_names::Planner).await);
     use own_names::type_state::{Awaits, Client, Waits};
     assert_eq!(Client(Awaits).both().await, 4);
     assert_eq!(

@@ -474,10 +474,14 @@ impl<'w> Checker<'w> {
     fn check_method(&mut self, call: &syn::ExprMethodCall) -> bool {
         let index = catalogue::index();
         let name = call.method.to_string();
-        let message = if let Some(row) = index.named.get(&name) {
+        let receiver = self.origin(&call.receiver);
+        // A method of a type of the code in view says itself whether it
+        // blocks, whatever its name (a `Planner::block_on` of one's own).
+        let own = matches!(&receiver, Shape::Local(t) if self.world.types[*t].methods.contains_key(&name));
+        let message = if let Some(row) = index.named.get(&name).filter(|_| !own) {
             Some(catalogue::message(row, &name, &name))
         } else {
-            match self.origin(&call.receiver) {
+            match receiver {
                 Shape::Kind(kind) => index
                     .methods
                     .get(&(kind, name.clone()))

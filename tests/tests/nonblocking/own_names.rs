@@ -33,6 +33,20 @@ fn block_on(slot: usize) -> usize {
     slot + 1
 }
 
+/// Books slots: its `block_on` blocks nothing either.
+pub struct Planner;
+
+impl Planner {
+    pub fn block_on(&self, slot: usize) -> bool {
+        slot > 3
+    }
+}
+
+#[nonblocking]
+pub async fn books(planner: Planner) -> bool {
+    planner.block_on(4)
+}
+
 #[nonblocking]
 pub async fn uses_own_names() -> usize {
     let runtime = Runtime::new();
