@@ -181,7 +181,10 @@ fn on_the_calling_thread<F: Future>(future: F) -> Result<F::Output, F> {
 /// Whether this thread is a worker of a rayon pool other than bridge's
 /// helpers (whose waits must not run other callers' futures).
 fn on_a_pool_worker() -> bool {
-    rayon::current_thread_index().is_some() && helpers().current_thread_index().is_none()
+    rayon::current_thread_index().is_some()
+        && HELPERS
+            .get()
+            .is_none_or(|helpers| helpers.current_thread_index().is_none())
 }
 
 /// [`block_on`] for a future that is not `Send`, which cannot move to a
@@ -439,8 +442,10 @@ where
     })
 }
 
+/// The helper threads, started on first use.
+static HELPERS: OnceLock<rayon::ThreadPool> = OnceLock::new();
+
 fn helpers() -> &'static rayon::ThreadPool {
-    static HELPERS: OnceLock<rayon::ThreadPool> = OnceLock::new();
     HELPERS.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(HELPER_THREADS)

@@ -135,3 +135,29 @@ fn a_rayon_worker_runs_the_future_on_its_own_thread() {
     });
     assert_eq!(caller, runner);
 }
+
+/// The names of this process's threads (Linux; empty elsewhere).
+fn thread_names() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn calls_on_rayon_workers_start_no_helper_threads() {
+    global_pool_of_two();
+    let sum = deadline("par_iter -> #[blocking]", || {
+        (0..16u64).into_par_iter().map(via_cpu).sum::<u64>()
+    });
+    assert_eq!(sum, (0..16u64).map(|x| x * 2).sum());
+    // No test of this binary runs where a helper thread is needed.
+    let helpers: Vec<String> = thread_names()
+        .into_iter()
+        .filter(|name| name.starts_with("bridge-helper"))
+        .collect();
+    assert!(helpers.is_empty(), "{helpers:?}");
+}
