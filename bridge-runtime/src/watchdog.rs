@@ -507,6 +507,7 @@ static LATEST_SIGHTING: [AtomicU64; 64] = [const { AtomicU64::new(0) }; 64];
 /// of order `order`: a thread that left the worker (`block_in_place`) and
 /// came back to the same index must be seen again, or the one that was the
 /// worker in between would be taken for it. A read of one shared number.
+#[cfg(feature = "tracing")]
 fn seen_since(worker: usize, order: u64) -> bool {
     LATEST_SIGHTING
         .get(worker)
