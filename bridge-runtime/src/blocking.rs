@@ -235,7 +235,8 @@ pub(crate) fn block_on_local_named<F: Future>(what: &str, future: F) -> F::Outpu
 /// is running (a runtime that shuts down drops its tasks, it does not poll
 /// them), and no probe is needed.
 fn on_this_thread<F: Future>(handle: &Handle, polling_a_task: bool, future: F) -> F::Output {
-    if polling_a_task || (tokio::task::try_id().is_some() && !shutting_down(handle)) {
+    if polling_a_task || (tokio::task::try_id().is_some() && !shared_runtime::shutting_down(handle))
+    {
         handle.block_on(future)
     } else {
         shared_runtime::handle().block_on(future)
@@ -276,18 +277,6 @@ fn polling_a_task() -> bool {
             yielded.is_pending() && !woken.0.load(Ordering::Relaxed)
         })
         .unwrap_or(false)
-}
-
-/// True if `handle`'s runtime is shutting down: it drops a task as soon as
-/// it is spawned. A runtime that shuts down runs no more timers, so a
-/// future waiting for one there would wait forever. Costs a spawn (about a
-/// microsecond): used only where [`polling_a_task`] cannot tell, such as a
-/// second call in the same poll of a task, after the first one's
-/// `block_in_place` gave the worker's scheduler to another thread. (In the
-/// rare case that a worker runs the empty probe before it is looked at,
-/// the call is driven by the shared runtime, which works as well.)
-fn shutting_down(handle: &Handle) -> bool {
-    handle.spawn(async {}).is_finished()
 }
 
 /// Drives `future` on a thread outside any runtime, with the shared

@@ -137,7 +137,8 @@ impl Waiters {
     }
 
     /// Runs `body` with these as the ones that wait for this thread, and
-    /// puts back the thread's own afterwards, even if `body` panics.
+    /// puts back what was there before (a dedicated thread's own chain),
+    /// even if `body` unwinds.
     pub(crate) fn waiting_for<R>(&self, body: impl FnOnce() -> R) -> R {
         struct PutBack(Waiting);
         impl Drop for PutBack {
@@ -890,24 +891,12 @@ fn serve<T, E>(
         match waiting {
             None => body(&mut value, &control.counters),
             Some(outer) => {
-                let chain: Arc<[Arc<Control>]> = outer.iter().chain(own.iter()).cloned().collect();
-                let _restore = Restore(own.clone());
-                let _ = WAITING.try_with(|w| *w.borrow_mut() = Some(chain));
-                body(&mut value, &control.counters);
+                let chain = Waiters(outer.iter().chain(own.iter()).cloned().collect());
+                chain.waiting_for(|| body(&mut value, &control.counters));
             }
         }
     }
     drop_guarded(value);
-}
-
-/// Puts this thread's own chain back in `WAITING`, even on unwinding.
-struct Restore(Arc<[Arc<Control>]>);
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        let own = self.0.clone();
-        let _ = WAITING.try_with(|w| *w.borrow_mut() = Some(own));
-    }
 }
 
 /// Shuts the gate for good because the value was never built, then drops,

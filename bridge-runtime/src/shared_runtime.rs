@@ -59,16 +59,28 @@ pub(crate) fn handle() -> &'static Handle {
     }
 }
 
+/// True if `handle`'s runtime is shutting down: it drops a task as soon as
+/// it is spawned. A runtime that shuts down runs no more timers, so a
+/// future waiting for one there would wait forever. Costs a spawn (about a
+/// microsecond): asked only where nothing cheaper can tell, such as a
+/// second `#[blocking]` call in the same poll of a task, after the first
+/// one's `block_in_place` gave the worker's scheduler to another thread.
+/// (In the rare case that a worker runs the empty probe before it is looked
+/// at, the answer is "shutting down" for a live runtime: the caller then
+/// uses the shared runtime, which works as well.)
+pub(crate) fn shutting_down(handle: &Handle) -> bool {
+    handle.spawn(async {}).is_finished()
+}
+
 /// After tokio said that a runtime shut down under a call: whether the
-/// installed runtime is shutting down (asked by spawning an empty task,
-/// which a runtime that shuts down drops at once). If so, later calls use
-/// bridge's own runtime from now on, without waiting for that runtime's
-/// threads to drop their tasks.
+/// installed runtime is shutting down (see [`shutting_down`]). If so, later
+/// calls use bridge's own runtime from now on, without waiting for that
+/// runtime's threads to drop their tasks.
 pub(crate) fn installed_shut_down() -> bool {
     let Some(Chosen::Installed { handle, gone }) = CHOSEN.get() else {
         return false;
     };
-    if !gone.load(Ordering::Acquire) && handle.spawn(async {}).is_finished() {
+    if !gone.load(Ordering::Acquire) && shutting_down(handle) {
         gone.store(true, Ordering::Release);
     }
     gone.load(Ordering::Acquire)
