@@ -18,7 +18,7 @@ use crate::shared_runtime;
 /// | called from | what happens |
 /// | --- | --- |
 /// | no runtime: `main`, a std thread | the future runs on this thread; timers and I/O are driven by the [shared runtime](crate::set_runtime) |
-/// | a rayon worker (of any pool, a named [`CpuPool`](crate::CpuPool) included) outside any runtime | the future runs on this thread, driven by the shared runtime; while it waits, the worker runs other jobs of its pool, so work the future hands to that pool gets done (a worker inside a runtime follows that runtime's row, and runs other jobs only once `block_in_place` has taken it out of it) |
+/// | a rayon worker (of any pool, a named [`CpuPool`](crate::CpuPool) included) outside any runtime | the future runs on this thread, driven by the shared runtime; while it waits, the worker runs other jobs of its pool, so work the future hands to that pool gets done; at 16 such waits nested on its stack it runs only the bodies of the `cpu` calls its own future makes, so its stack cannot overflow (a worker inside a runtime follows that runtime's row, and runs other jobs only once `block_in_place` has taken it out of it) |
 /// | a worker of a multi-thread runtime, or one of its `spawn_blocking` threads | [`block_in_place`](tokio::task::block_in_place), then the future runs on this thread, driven by that runtime; its other tasks move to other workers |
 /// | the thread of a multi-thread runtime's own `block_on`, a thread that entered its handle, its `on_thread_start` hook | `block_in_place`, then the future runs on this thread, driven by the shared runtime |
 /// | a `Drop` run while a multi-thread runtime shuts down | the future runs on this thread, driven by the shared runtime (the dying one drives no more timers) |
@@ -89,7 +89,7 @@ where
     F: Future + Send,
     F::Output: Send,
 {
-    saying_so_if_shut_down(what, || match on_the_calling_thread(future) {
+    saying_so_if_shut_down(what, || match on_the_calling_thread(what, future) {
         Ok(output) => output,
         Err(future) => on_helper_thread(what, future),
     })
@@ -149,10 +149,10 @@ const TOKIO_SHUT_DOWN: &str = "context was found, but it is being shutdown";
 /// that starts a runtime of its own would panic there), so a worker helps
 /// its pool only outside one, or inside `block_in_place`, which leaves it.
 #[inline]
-fn on_the_calling_thread<F: Future>(future: F) -> Result<F::Output, F> {
+fn on_the_calling_thread<F: Future>(what: &str, future: F) -> Result<F::Output, F> {
     let Ok(handle) = Handle::try_current() else {
         return Ok(if on_a_pool_worker() {
-            on_rayon_worker(future)
+            on_rayon_worker(what, future)
         } else {
             on_plain_thread(future)
         });
@@ -165,7 +165,7 @@ fn on_the_calling_thread<F: Future>(future: F) -> Result<F::Output, F> {
     let ran = try_block_in_place(|| {
         future.take().map(|future| {
             if on_a_pool_worker() {
-                on_rayon_worker(future)
+                on_rayon_worker(what, future)
             } else {
                 on_this_thread(&handle, polling_a_task, future)
             }
@@ -214,7 +214,7 @@ pub fn block_on_local<F: Future>(future: F) -> F::Output {
 }
 
 pub(crate) fn block_on_local_named<F: Future>(what: &str, future: F) -> F::Output {
-    let Ok(output) = saying_so_if_shut_down(what, || on_the_calling_thread(future)) else {
+    let Ok(output) = saying_so_if_shut_down(what, || on_the_calling_thread(what, future)) else {
         panic!(
             "`{what}` was called where its future, which is not `Send`, cannot run: \
              on a current-thread tokio runtime (such as `#[tokio::test]`) or inside a `LocalSet`, \
@@ -292,11 +292,11 @@ fn on_plain_thread<F: Future>(future: F) -> F::Output {
 /// Drives `future` on this rayon worker, the worker helping its pool while
 /// it waits; timers and I/O are driven by the multi-thread runtime this
 /// thread is in, if any, else by the shared runtime.
-fn on_rayon_worker<F: Future>(future: F) -> F::Output {
+fn on_rayon_worker<F: Future>(what: &str, future: F) -> F::Output {
     let in_multi_thread = Handle::try_current()
         .is_ok_and(|handle| handle.runtime_flavor() == RuntimeFlavor::MultiThread);
     let _runtime = (!in_multi_thread).then(|| shared_runtime::handle().enter());
-    crate::rayon_pool::block_on(future)
+    crate::rayon_pool::block_on(what, future)
 }
 
 /// `block_in_place` refused to run here.

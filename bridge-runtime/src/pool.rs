@@ -521,7 +521,7 @@ impl Pool for CpuPool {
         if self.threads == 0 {
             crate::rayon_pool::spawn_global(move || job.run());
         } else {
-            self.rayon().spawn(move || job.run());
+            crate::rayon_pool::spawn_on(self.rayon(), move || job.run());
         }
         Taken::Running(completion)
     }
