@@ -84,6 +84,9 @@ pub(crate) fn lending<R>(wait: impl FnOnce() -> R) -> R {
         counters.lend();
     }
     let _unlend = Unlend(counters);
+    #[cfg(feature = "tracing")]
+    return crate::trace::lent(|| GONE.set(&NO_BODY, wait));
+    #[cfg(not(feature = "tracing"))]
     GONE.set(&NO_BODY, wait)
 }
 

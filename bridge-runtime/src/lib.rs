@@ -50,8 +50,12 @@
 //! # Features
 //!
 //! - `tracing` (default): the offloaded body runs inside the span that was
-//!   current where the call was made, so its events carry the caller's
-//!   context; a [`Watchdog`] reports through `tracing`, and its
+//!   current where the call was made, under the dispatcher that was the
+//!   default there (a scoped one included), so its events carry the caller's
+//!   context. That holds on a rayon worker that runs other bodies while a
+//!   body of its own waits in a `#[blocking]` call: each runs in its own
+//!   caller's context, except that spans the waiting body entered itself
+//!   stay current, as they would for rayon's own `join`. A [`Watchdog`] reports through `tracing`, and its
 //!   [`WatchdogLayer`] lets reports name the span a blocked thread was in.
 //!
 //! # Minimum supported Rust version

@@ -8,34 +8,67 @@ pub(crate) struct Captured {
     span: Span,
 }
 
+scoped_tls::scoped_thread_local! {
+    /// The context a body running on this thread was entered into.
+    static ENTERED: Captured
+}
+
 impl Captured {
     /// The calling thread's current dispatcher and span; `None` (and free)
-    /// when nothing listens.
+    /// when no dispatcher was ever set anywhere.
+    ///
+    /// A caller under no subscriber while another thread has a scoped one
+    /// carries that: the thread that runs its body may be inside another
+    /// body's context (a rayon worker that waits there runs other jobs), and
+    /// must not lend it.
     #[inline]
     pub(crate) fn capture() -> Option<Self> {
         if !tracing::dispatcher::has_been_set() {
             return None;
         }
-        Self::capture_set()
-    }
-
-    /// [`capture`](Self::capture) once a dispatcher was set somewhere.
-    fn capture_set() -> Option<Self> {
-        let dispatch = tracing::dispatcher::get_default(Dispatch::clone);
-        if dispatch.is::<tracing::subscriber::NoSubscriber>() {
-            // Nothing listens here: let the body use its own thread's
-            // default, which a subscriber installed later may become.
-            return None;
-        }
         Some(Captured {
-            dispatch,
+            dispatch: tracing::dispatcher::get_default(Dispatch::clone),
             span: Span::current(),
         })
     }
 
     /// Runs `f` under the captured dispatcher, inside the captured span.
     pub(crate) fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
-        tracing::dispatcher::with_default(&self.dispatch, || self.span.in_scope(f))
+        ENTERED.set(self, || {
+            tracing::dispatcher::with_default(&self.dispatch, || self.span.in_scope(f))
+        })
+    }
+}
+
+/// Runs `f`, in which the body running on this thread lends the thread to
+/// other bodies while it waits, outside the span that body was entered
+/// into, if that span is still the current one: a body whose caller was in
+/// no span is recorded in none, not in the lender's. (Spans the lending
+/// body entered itself stay current: nothing can take them off the stack,
+/// as with rayon's own `join`.)
+pub(crate) fn lent<R>(f: impl FnOnce() -> R) -> R {
+    if !ENTERED.is_set() {
+        return f();
+    }
+    ENTERED.with(|entered| {
+        let stepped_out = entered.span.with_subscriber(|(id, dispatch)| {
+            let current = dispatch.current_span();
+            (current.id() == Some(id)).then(|| {
+                dispatch.exit(id);
+                StepBackIn(dispatch.clone(), id.clone())
+            })
+        });
+        let _step_back_in = stepped_out.flatten();
+        f()
+    })
+}
+
+/// Enters its span again when dropped.
+struct StepBackIn(Dispatch, tracing::span::Id);
+
+impl Drop for StepBackIn {
+    fn drop(&mut self) {
+        self.0.enter(&self.1);
     }
 }
 
