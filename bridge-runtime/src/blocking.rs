@@ -40,6 +40,10 @@ use crate::shared_runtime;
 /// Telling a `LocalSet` (where tokio refuses `block_in_place`) from a
 /// worker takes a probe: with `panic = "abort"`, where the probe cannot run,
 /// a call inside a `LocalSet` of a multi-thread runtime aborts in tokio.
+/// The probe's panic is kept off stderr by a panic hook bridge puts in front
+/// of the program's on its first call; a hook the program installs later
+/// and that calls the one it found (as crash reporters do) is called with
+/// each probe's panic, so install such a hook before bridge's first call.
 ///
 /// Some of tokio's futures look for a runtime when they are made, not when
 /// they are polled: from plain code, `block_on(tokio::time::sleep(d))`
@@ -105,7 +109,7 @@ where
 fn saying_so_if_shut_down<R>(what: &str, call: impl FnOnce() -> R) -> R {
     #[cfg(panic = "unwind")]
     {
-        match catch_unwind(AssertUnwindSafe(call)) {
+        match catch_unwind(AssertUnwindSafe(|| quiet::calling(call))) {
             Ok(output) => output,
             Err(payload) => {
                 if !crate::job::panic_text(&*payload)
@@ -326,7 +330,10 @@ fn try_block_in_place<R>(f: impl FnOnce() -> R) -> Result<R, Refused> {
         });
         match outcome {
             Ok(output) => Ok(output),
-            Err(_) if !ran => Err(Refused),
+            Err(_) if !ran => {
+                quiet::refused();
+                Err(Refused)
+            }
             Err(payload) => resume_unwind(payload),
         }
     }
@@ -336,9 +343,13 @@ fn try_block_in_place<R>(f: impl FnOnce() -> R) -> Result<R, Refused> {
     }
 }
 
-/// Keeps the panic of a refused `block_in_place` probe off stderr: a panic
-/// hook, installed once in front of the program's, that says nothing for a
-/// panic raised while this thread is probing.
+/// Keeps panics that bridge turns into its own off stderr: a panic hook,
+/// installed once in front of the program's, that says nothing for a panic
+/// raised while this thread probes `block_in_place`, nor for tokio's panic
+/// for a runtime that shut down under a call of bridge's, which goes on as
+/// bridge's own panic (reported then). A hook the program installs later
+/// replaces it: the next probe's panic reaches that hook, and then bridge's
+/// goes in front of it again.
 #[cfg(panic = "unwind")]
 mod quiet {
     use std::cell::Cell;
@@ -346,6 +357,10 @@ mod quiet {
 
     thread_local! {
         static PROBING: Cell<bool> = const { Cell::new(false) };
+        /// How many calls of bridge's this thread is running, nested.
+        static CALLS: Cell<u32> = const { Cell::new(0) };
+        /// Set by the hook when it kept a probe's panic quiet.
+        static QUIETED: Cell<bool> = const { Cell::new(false) };
     }
 
     /// Installs the hook; false if it could not be (called while panicking).
@@ -355,16 +370,37 @@ mod quiet {
             if std::thread::panicking() {
                 return false;
             }
-            INSTALLED.get_or_init(|| {
-                let previous = std::panic::take_hook();
-                std::panic::set_hook(Box::new(move |info| {
-                    if !PROBING.with(Cell::get) {
-                        previous(info);
-                    }
-                }));
-            });
+            INSTALLED.get_or_init(in_front);
         }
         true
+    }
+
+    /// Puts the hook in front of the one in place.
+    fn in_front() {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let probed = PROBING.with(Cell::get);
+            if probed {
+                let _ = QUIETED.try_with(|quieted| quieted.set(true));
+            }
+            let reworded = || {
+                CALLS.with(Cell::get) > 0
+                    && crate::job::panic_text(info.payload())
+                        .is_some_and(|text| text.contains(super::TOKIO_SHUT_DOWN))
+            };
+            if !probed && !reworded() {
+                previous(info);
+            }
+        }));
+    }
+
+    /// After a probe that panicked: if the hook did not see the panic, the
+    /// program replaced it (which reported that one panic); it goes in front
+    /// of the program's hook again.
+    pub(super) fn refused() {
+        if !QUIETED.with(|quieted| quieted.replace(false)) && !std::thread::panicking() {
+            in_front();
+        }
     }
 
     /// Runs `probe` with this thread's panics kept quiet.
@@ -375,6 +411,24 @@ mod quiet {
     /// Runs `f`, the user's code, with panics reported as usual.
     pub(super) fn speak<R>(f: impl FnOnce() -> R) -> R {
         probing(false, f)
+    }
+
+    /// Runs `call`, a call of bridge's, which turns tokio's panic for a
+    /// runtime that shut down under it into its own.
+    #[inline]
+    pub(super) fn calling<R>(call: impl FnOnce() -> R) -> R {
+        struct Done;
+        impl Drop for Done {
+            fn drop(&mut self) {
+                let _ = CALLS.try_with(|calls| calls.set(calls.get().saturating_sub(1)));
+            }
+        }
+        if !install() {
+            return call();
+        }
+        CALLS.with(|calls| calls.set(calls.get() + 1));
+        let _done = Done;
+        call()
     }
 
     /// Runs `f` with the thread's probing flag set to `on`, then puts the
@@ -409,7 +463,13 @@ where
     let handle = shared_runtime::handle();
     let on_a_helper = move || {
         helpers().install(move || {
-            let run = move || handle.block_on(warn_if_late(what, future));
+            let run = move || {
+                let run = || handle.block_on(warn_if_late(what, future));
+                #[cfg(panic = "unwind")]
+                return quiet::calling(run);
+                #[cfg(not(panic = "unwind"))]
+                run()
+            };
             #[cfg(feature = "tracing")]
             return context.in_scope(run);
             #[cfg(not(feature = "tracing"))]

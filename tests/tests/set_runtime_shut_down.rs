@@ -22,8 +22,27 @@ async fn napping(ms: u64) -> u64 {
 /// tokio's own message for a runtime that shut down under a timer.
 const TOKIOS: &str = "being shutdown";
 
+/// The panics the program's own panic hook reported (what reaches stderr),
+/// by their text.
+static REPORTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 #[test]
 fn a_call_on_an_installed_runtime_that_shuts_down_says_so_and_later_calls_work() {
+    // The program's hook, installed before bridge is first used.
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(ToString::to_string)
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        REPORTED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(text);
+        default(info);
+    }));
     let installed = multi_thread(1);
     bridge_runtime::set_runtime(installed.handle().clone()).expect("first");
     assert_eq!(napping(1), 1);
@@ -38,6 +57,17 @@ fn a_call_on_an_installed_runtime_that_shuts_down_says_so_and_later_calls_work()
     assert!(!text.contains(TOKIOS), "tokio's message: {text}");
     assert!(text.contains("napping"), "names the call: {text}");
     assert!(text.contains("set_runtime"), "says which runtime: {text}");
+    // What the program's hook reported: bridge's panic, and not tokio's
+    // before it.
+    let reported = REPORTED.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert!(
+        !reported.iter().any(|r| r.contains(TOKIOS)),
+        "tokio's panic reached the program's hook: {reported:?}"
+    );
+    assert!(
+        reported.iter().any(|r| r.contains("napping")),
+        "bridge's panic reached the program's hook: {reported:?}"
+    );
 
     // The calls after it run on bridge's own runtime.
     let later = deadline("calls after the shutdown", || {
