@@ -221,21 +221,6 @@ pub(crate) fn arg_name(index: usize) -> syn::Ident {
     format_ident!("__arg{}", index, span = Span::mixed_site())
 }
 
-/// Whether the pattern binds anything by reference (`ref x`, `ref mut x`,
-/// anywhere inside it).
-pub(crate) fn binds_by_ref(pat: &Pat) -> bool {
-    struct Finder(bool);
-    impl Visit<'_> for Finder {
-        fn visit_pat_ident(&mut self, ident: &syn::PatIdent) {
-            self.0 |= ident.by_ref.is_some();
-            syn::visit::visit_pat_ident(self, ident);
-        }
-    }
-    let mut finder = Finder(false);
-    finder.visit_pat(pat);
-    finder.0
-}
-
 pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
     struct Finder(bool);
     impl Visit<'_> for Finder {

@@ -150,6 +150,10 @@ use std::future::Future;
 /// - Nothing runs until the future is first polled; if it is dropped before
 ///   the body started, the body never runs. Once started, the body runs to
 ///   completion and its result is dropped.
+/// - Every argument moves to the pool with the body, also one the body never
+///   names (`_permit: Permit`, `_: Guard`): it is dropped there when the body
+///   ends, after the body's locals, as a plain fn drops its parameters, even
+///   if the caller stopped waiting meanwhile.
 /// - With the `tracing` feature, the body runs inside the caller's span.
 ///
 /// # Options

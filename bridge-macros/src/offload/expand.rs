@@ -150,39 +150,69 @@ fn buffer_size(expr: &syn::Expr) -> TokenStream {
     }
 }
 
-/// Arguments whose pattern cannot stay in the `async fn` get a plain name
-/// there, and the pattern is bound inside the closure, on the pool's
-/// thread: a `ref` binding (in the `async fn` it would borrow the future's
-/// copy, which the closure cannot take along), and a destructured `impl
-/// Trait` (so its `Send` check has a value to look at). Returns the
-/// closure's body: those bindings, then the statements.
+/// Every argument crosses to the pool's thread, the ones the body never
+/// names (`_permit`, `_`) too, and is dropped there when the body ends, as
+/// a plain fn's parameters are: after the body's locals, the last
+/// parameter first. So the `async fn` gives each argument a plain name
+/// that user code cannot see, and the closure binds the user's pattern to
+/// it before the statements, which follow in a block of their own. An
+/// argument whose pattern may leave part of it unbound (`_`, `(a, _)`) is
+/// first moved into the closure whole, and what is left of it is dropped
+/// in its place. A `self` receiver is moved in as well. Returns the
+/// closure's body.
 fn rebind_args(sig: &mut Signature, block: &syn::Block) -> TokenStream {
     let mut bindings = TokenStream::new();
     for (index, input) in sig.inputs.iter_mut().enumerate() {
-        let FnArg::Typed(typed) = input else { continue };
-        let plain_ident =
-            matches!(&*typed.pat, Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none());
-        let by_ref = item::binds_by_ref(&typed.pat);
-        if plain_ident || !(by_ref || item::contains_impl_trait(&typed.ty)) {
-            continue;
-        }
-        let name = match &*typed.pat {
+        let typed = match input {
+            FnArg::Receiver(receiver) => {
+                // `self` cannot be bound again; naming it (in a `move`
+                // closure) is what moves it in. Captured values are dropped
+                // after the closure's locals, so `self`, the first
+                // parameter, is dropped last, as in a fn.
+                let cfgs = item::cfg_attrs(&receiver.attrs);
+                receiver.mutability = None;
+                let this = &receiver.self_token;
+                bindings.extend(quote!(#(#cfgs)* let _ = &#this;));
+                continue;
+            }
+            FnArg::Typed(typed) => typed,
+        };
+        // The argument's lint attributes go with its pattern, where its
+        // bindings are; the signature keeps what decides whether it exists.
+        let cfgs = item::cfg_attrs(&typed.attrs);
+        let attrs = std::mem::replace(&mut typed.attrs, cfgs.clone());
+        let whole = match &*typed.pat {
             Pat::Ident(ident) if ident.subpat.is_none() => Ident::new(
                 &ident.ident.to_string(),
                 ident.ident.span().resolved_at(Span::mixed_site()),
             ),
             _ => item::arg_name(index),
         };
-        let pattern = std::mem::replace(&mut *typed.pat, syn::parse_quote!(#name));
-        if binds_mut_ref(&pattern) {
-            *typed.pat = syn::parse_quote!(mut #name);
+        let pattern = std::mem::replace(&mut *typed.pat, syn::parse_quote!(#whole));
+        match &pattern {
+            Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+                bindings.extend(quote!(#(#attrs)* let #pattern = #whole;));
+            }
+            Pat::Wild(_) => bindings.extend(quote!(#(#cfgs)* let #whole = #whole;)),
+            _ => {
+                let moved = if binds_mut_ref(&pattern) {
+                    quote!(mut #whole)
+                } else {
+                    quote!(#whole)
+                };
+                bindings.extend(quote! {
+                    #(#cfgs)* let #moved = #whole;
+                    #(#attrs)* let #pattern = #whole;
+                });
+            }
         }
-        let cfgs = item::cfg_attrs(&typed.attrs);
-        bindings.extend(quote!(#(#cfgs)* let #pattern = #name;));
     }
     let stmts = &block.stmts;
-    let mut group = Group::new(Delimiter::Brace, quote!(#bindings #(#stmts)*));
-    group.set_span(block.brace_token.span.join());
+    let span = block.brace_token.span.join();
+    let mut statements = Group::new(Delimiter::Brace, quote!(#(#stmts)*));
+    statements.set_span(span);
+    let mut group = Group::new(Delimiter::Brace, quote!(#bindings #statements));
+    group.set_span(span);
     TokenTree::Group(group).into_token_stream()
 }
 
