@@ -318,6 +318,50 @@ pub(crate) fn kept_item(
     quote!(#(#attrs)* #first #body)
 }
 
+/// The fn's attributes for each of the two fns that `keep` makes of it,
+/// with `#[expect(lint)]` (also inside `cfg_attr`) as `#[allow(lint)]`: a
+/// lint fires on one of the two only (`dead_code` on the generated fn,
+/// which calls the kept one; a lint about the body on the kept fn), so an
+/// expectation copied onto both would always be unfulfilled on one.
+pub(crate) fn attrs_for_twins(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs
+        .iter()
+        .map(|attribute| {
+            let mut attribute = attribute.clone();
+            expect_as_allow(&mut attribute.meta);
+            attribute
+        })
+        .collect()
+}
+
+fn expect_as_allow(meta: &mut syn::Meta) {
+    if meta.path().is_ident("expect") {
+        if let syn::Meta::List(list) = meta {
+            let span = list
+                .path
+                .segments
+                .first()
+                .map_or_else(Span::call_site, |s| s.ident.span());
+            list.path = syn::Ident::new("allow", span).into();
+        }
+        return;
+    }
+    if !meta.path().is_ident("cfg_attr") {
+        return;
+    }
+    let syn::Meta::List(list) = meta else { return };
+    let Ok(mut parts) =
+        list.parse_args_with(syn::punctuated::Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+    else {
+        return;
+    };
+    // The first part is the predicate, which has no attributes to change.
+    for part in parts.iter_mut().skip(1) {
+        expect_as_allow(part);
+    }
+    list.tokens = parts.into_token_stream();
+}
+
 /// The `keep` twin of a fn (the original, under the `keep` name) and the
 /// call of it that the generated fn makes, `generated`'s arguments renamed
 /// so that they can be passed on.

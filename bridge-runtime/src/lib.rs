@@ -167,7 +167,11 @@ use std::future::Future;
 ///   the impl (code made by another macro) and the signature has neither
 ///   `self` nor `Self`, write `keep = Self::NAME`. In an impl of a
 ///   trait, `keep` is an error at `NAME`: it would add a method the trait
-///   does not have, so use it in an inherent impl.
+///   does not have, so use it in an inherent impl. The fn's attributes go
+///   on both fns, except that `#[expect(lint)]` becomes `#[allow(lint)]`
+///   on both: a lint fires on one of them only (`dead_code` on the async
+///   fn, which calls the kept one; a lint about the body on the kept fn),
+///   so the expectation could not be fulfilled on each.
 /// - `crate = PATH`: the path to this crate, if the dependency is renamed.
 ///
 /// ```
@@ -258,7 +262,8 @@ pub use blocking::{
 ///   naming the fn and the ways out.
 /// - `keep = NAME`: the original `async fn` stays callable under `NAME`;
 ///   on an associated fn, as an associated fn of the same impl, the same
-///   way as with [`offload`]'s `keep`.
+///   way as with [`offload`]'s `keep`. As there, `#[expect(lint)]` acts as
+///   `#[allow(lint)]` on both fns.
 /// - `crate = PATH`: the path to this crate, if the dependency is renamed.
 ///
 /// ```

@@ -20,9 +20,11 @@ pub(super) fn expand(
     function: &FnItem,
     body: &Body,
 ) -> TokenStream {
-    let FnItem {
-        attrs, vis, sig, ..
-    } = function;
+    let FnItem { vis, sig, .. } = function;
+    let attrs = &match options.keep {
+        None => function.attrs.clone(),
+        Some(_) => item::attrs_for_twins(&function.attrs),
+    };
     let private = quote!(#krate::__private);
     let pool = match (&options.pool, kind) {
         (Some(pool), Kind::Io) => quote_spanned!(pool.span()=> #private::io_pool(&#pool)),
