@@ -363,8 +363,8 @@ fn expect_as_allow(meta: &mut syn::Meta) {
 }
 
 /// The `keep` twin of a fn (the original, under the `keep` name) and the
-/// call of it that the generated fn makes, `generated`'s arguments renamed
-/// so that they can be passed on.
+/// call of it that the generated fn makes (a block expression),
+/// `generated`'s arguments renamed so that they can be passed on.
 pub(crate) fn keep_twin(
     keep: &Keep,
     attrs: &[Attribute],
@@ -383,7 +383,16 @@ pub(crate) fn keep_twin(
     } else {
         quote!(#name)
     };
-    (kept, quote!(#callee(#(#passed),*)))
+    // The kept fn is the user's, attributes and all: if it is
+    // `#[deprecated]`, so is the generated fn, and the generated fn's own
+    // call of it is not a use to warn about.
+    let kept_fn = syn::Ident::new("__bridge_kept", Span::mixed_site());
+    let call = quote!({
+        #[allow(deprecated)]
+        let #kept_fn = #callee;
+        #kept_fn(#(#passed),*)
+    });
+    (kept, call)
 }
 
 /// `module::path::name`, for messages that name the function at run time.

@@ -171,7 +171,9 @@ use std::future::Future;
 ///   on both fns, except that `#[expect(lint)]` becomes `#[allow(lint)]`
 ///   on both: a lint fires on one of them only (`dead_code` on the async
 ///   fn, which calls the kept one; a lint about the body on the kept fn),
-///   so the expectation could not be fulfilled on each.
+///   so the expectation could not be fulfilled on each. A `#[deprecated]`
+///   fn stays deprecated under both names, and the async fn's own call of
+///   the kept one is not reported.
 /// - `crate = PATH`: the path to this crate, if the dependency is renamed.
 ///
 /// ```
