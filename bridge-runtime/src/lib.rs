@@ -174,6 +174,14 @@ use std::future::Future;
 ///   so the expectation could not be fulfilled on each. A `#[deprecated]`
 ///   fn stays deprecated under both names, and the async fn's own call of
 ///   the kept one is not reported.
+/// - `buffer = N`: on a fn returning `impl Iterator`, how many items may
+///   wait between the iterator and the stream ([`DEFAULT_BUFFER`] without
+///   it); any constant `usize` expression of at least 1, a const parameter
+///   of the fn or its impl too. A literal 0 is an error at the value, and
+///   so is a constant of 0 in a free fn; an expression that may name
+///   generic parameters (in a generic fn, or in an impl) is checked for
+///   each use of the fn when it is compiled to code, which `cargo build`
+///   does and `cargo check` does not.
 /// - `crate = PATH`: the path to this crate, if the dependency is renamed.
 ///
 /// ```

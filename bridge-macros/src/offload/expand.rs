@@ -57,7 +57,7 @@ pub(super) fn expand(
         };
         let buffer = match &options.buffer {
             None => quote!(#krate::DEFAULT_BUFFER),
-            Some((_, expr)) => buffer_size(expr),
+            Some((_, expr)) => buffer_size(expr, sig),
         };
         generated.output = ReturnType::Type(
             *arrow,
@@ -135,18 +135,47 @@ fn spanned_call(runner: &TokenStream, args: TokenStream, span: Span, awaited: bo
 
 /// `buffer = N` where a `usize` goes. A literal was checked already; any
 /// other expression is checked at compile time to be at least 1, at the
-/// value.
-fn buffer_size(expr: &syn::Expr) -> TokenStream {
+/// value. In a free fn, with an expression that names none of the fn's
+/// generic parameters, by a `const` item, which every build evaluates,
+/// `cargo check` too. Otherwise the expression may name generic
+/// parameters (`buffer = B` with `<const B: usize>`, or a const parameter
+/// of the impl, which the macro does not see), which a `const` item cannot:
+/// then by an inline `const` block in the body, evaluated for each use of
+/// the fn when it is compiled to code (by `cargo build`, not `cargo check`).
+fn buffer_size(expr: &syn::Expr, sig: &Signature) -> TokenStream {
     if matches!(expr, syn::Expr::Lit(_)) {
         return expr.to_token_stream();
     }
     let span = item::first_span(expr);
+    let message = "`buffer` is the number of items that may wait between the iterator and the stream, and must be at least 1";
+    let free = matches!(
+        crate::nonblocking::fn_place(&sig.ident),
+        Some(crate::nonblocking::FnPlace::Free)
+    );
+    let params: Vec<&Ident> = sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            syn::GenericParam::Type(t) => Some(&t.ident),
+            syn::GenericParam::Const(c) => Some(&c.ident),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let check = if free && !expr_mentions(expr, &params) {
+        quote_spanned! {span=>
+            const _: () = ::core::assert!((#expr) > 0, #message);
+        }
+    } else {
+        quote_spanned! {span=>
+            const {
+                ::core::assert!((#expr) > 0, #message);
+            }
+        }
+    };
     quote_spanned! {span=>
         {
-            const _: () = ::core::assert!(
-                (#expr) > 0,
-                "`buffer` is the number of items that may wait between the iterator and the stream, and must be at least 1"
-            );
+            #check
             #expr
         }
     }
@@ -410,6 +439,37 @@ fn impl_trait_span(ty: &Type) -> Span {
     let mut finder = Finder(None);
     finder.visit_type(ty);
     finder.0.unwrap_or_else(|| ty.span())
+}
+
+/// Whether `expr` names one of `params` (or `Self`), as the first segment
+/// of a path.
+fn expr_mentions(expr: &syn::Expr, params: &[&Ident]) -> bool {
+    struct Finder<'a> {
+        params: &'a [&'a Ident],
+        found: bool,
+    }
+    impl Visit<'_> for Finder<'_> {
+        fn visit_path(&mut self, path: &Path) {
+            if path
+                .segments
+                .first()
+                .is_some_and(|s| s.ident == "Self" || self.params.contains(&&s.ident))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_path(self, path);
+        }
+        fn visit_macro(&mut self, _: &syn::Macro) {
+            // Unread: a macro may name anything.
+            self.found = true;
+        }
+    }
+    let mut finder = Finder {
+        params,
+        found: false,
+    };
+    finder.visit_expr(expr);
+    finder.found
 }
 
 /// Whether `ty` names one of `params`.
