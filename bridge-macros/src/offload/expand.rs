@@ -264,9 +264,12 @@ fn binds_mut_ref(pat: &Pat) -> bool {
 /// thread is `Send + 'static`: every argument, every type parameter, and
 /// (through the runner's bound) the result. Without them rustc reports the
 /// failed bound at the attribute. An argument removed by `cfg` is not
-/// checked.
+/// checked. They sit in the generated fn's body, where its generics are in
+/// scope, bounded `Send + 'static` by [`type_param_check`]: an argument
+/// type that mentions a type parameter (`Rc<Vec<T>>`, `I::Item`) is
+/// reported at the type when it fails for a reason of its own, and one
+/// that fails only because of a parameter is not (the parameter is).
 fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
-    let type_params: Vec<&Ident> = sig.generics.type_params().map(|p| &p.ident).collect();
     let mut asserts = TokenStream::new();
     for input in &sig.inputs {
         let (attrs, ty) = match input {
@@ -297,9 +300,6 @@ fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
                 });
             }
             continue;
-        }
-        if mentions(ty, &type_params) {
-            continue; // Checked at the parameter: one error for one mistake.
         }
         let span = ty.span();
         let private = respan_shallow(private.clone(), span);
@@ -469,32 +469,6 @@ fn expr_mentions(expr: &syn::Expr, params: &[&Ident]) -> bool {
         found: false,
     };
     finder.visit_expr(expr);
-    finder.found
-}
-
-/// Whether `ty` names one of `params`.
-fn mentions(ty: &Type, params: &[&Ident]) -> bool {
-    struct Finder<'a> {
-        params: &'a [&'a Ident],
-        found: bool,
-    }
-    impl Visit<'_> for Finder<'_> {
-        fn visit_path(&mut self, path: &Path) {
-            if path
-                .segments
-                .first()
-                .is_some_and(|s| self.params.contains(&&s.ident))
-            {
-                self.found = true;
-            }
-            syn::visit::visit_path(self, path);
-        }
-    }
-    let mut finder = Finder {
-        params,
-        found: false,
-    };
-    finder.visit_type(ty);
     finder.found
 }
 
