@@ -221,21 +221,6 @@ pub(crate) fn arg_name(index: usize) -> syn::Ident {
     format_ident!("__arg{}", index, span = Span::mixed_site())
 }
 
-/// Whether the pattern binds anything by reference (`ref x`, `ref mut x`,
-/// anywhere inside it).
-pub(crate) fn binds_by_ref(pat: &Pat) -> bool {
-    struct Finder(bool);
-    impl Visit<'_> for Finder {
-        fn visit_pat_ident(&mut self, ident: &syn::PatIdent) {
-            self.0 |= ident.by_ref.is_some();
-            syn::visit::visit_pat_ident(self, ident);
-        }
-    }
-    let mut finder = Finder(false);
-    finder.visit_pat(pat);
-    finder.0
-}
-
 pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
     struct Finder(bool);
     impl Visit<'_> for Finder {
@@ -333,9 +318,53 @@ pub(crate) fn kept_item(
     quote!(#(#attrs)* #first #body)
 }
 
+/// The fn's attributes for each of the two fns that `keep` makes of it,
+/// with `#[expect(lint)]` (also inside `cfg_attr`) as `#[allow(lint)]`: a
+/// lint fires on one of the two only (`dead_code` on the generated fn,
+/// which calls the kept one; a lint about the body on the kept fn), so an
+/// expectation copied onto both would always be unfulfilled on one.
+pub(crate) fn attrs_for_twins(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs
+        .iter()
+        .map(|attribute| {
+            let mut attribute = attribute.clone();
+            expect_as_allow(&mut attribute.meta);
+            attribute
+        })
+        .collect()
+}
+
+fn expect_as_allow(meta: &mut syn::Meta) {
+    if meta.path().is_ident("expect") {
+        if let syn::Meta::List(list) = meta {
+            let span = list
+                .path
+                .segments
+                .first()
+                .map_or_else(Span::call_site, |s| s.ident.span());
+            list.path = syn::Ident::new("allow", span).into();
+        }
+        return;
+    }
+    if !meta.path().is_ident("cfg_attr") {
+        return;
+    }
+    let syn::Meta::List(list) = meta else { return };
+    let Ok(mut parts) =
+        list.parse_args_with(syn::punctuated::Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+    else {
+        return;
+    };
+    // The first part is the predicate, which has no attributes to change.
+    for part in parts.iter_mut().skip(1) {
+        expect_as_allow(part);
+    }
+    list.tokens = parts.into_token_stream();
+}
+
 /// The `keep` twin of a fn (the original, under the `keep` name) and the
-/// call of it that the generated fn makes, `generated`'s arguments renamed
-/// so that they can be passed on.
+/// call of it that the generated fn makes (a block expression),
+/// `generated`'s arguments renamed so that they can be passed on.
 pub(crate) fn keep_twin(
     keep: &Keep,
     attrs: &[Attribute],
@@ -354,7 +383,16 @@ pub(crate) fn keep_twin(
     } else {
         quote!(#name)
     };
-    (kept, quote!(#callee(#(#passed),*)))
+    // The kept fn is the user's, attributes and all: if it is
+    // `#[deprecated]`, so is the generated fn, and the generated fn's own
+    // call of it is not a use to warn about.
+    let kept_fn = syn::Ident::new("__bridge_kept", Span::mixed_site());
+    let call = quote!({
+        #[allow(deprecated)]
+        let #kept_fn = #callee;
+        #kept_fn(#(#passed),*)
+    });
+    (kept, call)
 }
 
 /// `module::path::name`, for messages that name the function at run time.

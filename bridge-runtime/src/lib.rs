@@ -154,6 +154,10 @@ use std::future::Future;
 /// - Nothing runs until the future is first polled; if it is dropped before
 ///   the body started, the body never runs. Once started, the body runs to
 ///   completion and its result is dropped.
+/// - Every argument moves to the pool with the body, also one the body never
+///   names (`_permit: Permit`, `_: Guard`): it is dropped there when the body
+///   ends, after the body's locals, as a plain fn drops its parameters, even
+///   if the caller stopped waiting meanwhile.
 /// - With the `tracing` feature, the body runs inside the caller's span.
 ///
 /// # Options
@@ -167,7 +171,21 @@ use std::future::Future;
 ///   the impl (code made by another macro) and the signature has neither
 ///   `self` nor `Self`, write `keep = Self::NAME`. In an impl of a
 ///   trait, `keep` is an error at `NAME`: it would add a method the trait
-///   does not have, so use it in an inherent impl.
+///   does not have, so use it in an inherent impl. The fn's attributes go
+///   on both fns, except that `#[expect(lint)]` becomes `#[allow(lint)]`
+///   on both: a lint fires on one of them only (`dead_code` on the async
+///   fn, which calls the kept one; a lint about the body on the kept fn),
+///   so the expectation could not be fulfilled on each. A `#[deprecated]`
+///   fn stays deprecated under both names, and the async fn's own call of
+///   the kept one is not reported.
+/// - `buffer = N`: on a fn returning `impl Iterator`, how many items may
+///   wait between the iterator and the stream ([`DEFAULT_BUFFER`] without
+///   it); any constant `usize` expression of at least 1, a const parameter
+///   of the fn or its impl too. A literal 0 is an error at the value, and
+///   so is a constant of 0 in a free fn; an expression that may name
+///   generic parameters (in a generic fn, or in an impl) is checked for
+///   each use of the fn when it is compiled to code, which `cargo build`
+///   does and `cargo check` does not.
 /// - `crate = PATH`: the path to this crate, if the dependency is renamed.
 ///
 /// ```
@@ -258,7 +276,8 @@ pub use blocking::{
 ///   naming the fn and the ways out.
 /// - `keep = NAME`: the original `async fn` stays callable under `NAME`;
 ///   on an associated fn, as an associated fn of the same impl, the same
-///   way as with [`offload`]'s `keep`.
+///   way as with [`offload`]'s `keep`. As there, `#[expect(lint)]` acts as
+///   `#[allow(lint)]` on both fns.
 /// - `crate = PATH`: the path to this crate, if the dependency is renamed.
 ///
 /// ```

@@ -1,6 +1,7 @@
 //! `#[blocking]` keeps the signature, borrows freely, works in trait impls,
 //! keeps the async original on request, turns streams into iterators, and
 //! takes non-`Send` futures with `local`.
+#![deny(unfulfilled_lint_expectations)]
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -98,6 +99,22 @@ async fn rc_sum(values: Vec<u32>) -> u32 {
     shared.iter().sum()
 }
 
+/// `#[expect(lint)]` with `keep` acts as `#[allow(lint)]` on both fns, as
+/// the lint fires on one of them only (more in
+/// `ui-tests/blocking/pass/expect_with_keep.rs`): a lint of clippy's, which
+/// `cargo clippy` checks, and `dead_code`, denied unfulfilled here.
+#[expect(clippy::needless_pass_by_value, reason = "the API takes ownership")]
+#[blocking(keep = byte_count_async)]
+async fn byte_count(bytes: Vec<u8>) -> usize {
+    bytes.len()
+}
+
+#[expect(dead_code, reason = "only the kept fn is called")]
+#[blocking(keep = unused_blocking_async)]
+async fn unused_blocking(n: u32) -> u32 {
+    n
+}
+
 #[test]
 fn borrowed_arguments_and_attributes() {
     assert_eq!(total_len(&["ab", "cde"], "f"), 6);
@@ -180,4 +197,11 @@ async fn local_futures_panic_in_a_current_thread_runtime_naming_the_fn() {
 #[should_panic(expected = "`.await` the async version instead")]
 async fn the_local_panic_names_the_way_out() {
     rc_sum(vec![1]);
+}
+
+#[test]
+fn expect_with_keep_is_fulfilled_or_allowed() {
+    let kept = bridge_runtime::block_on(byte_count_async(vec![3, 4]));
+    assert_eq!(byte_count(vec![1, 2]), kept);
+    assert_eq!(bridge_runtime::block_on(unused_blocking_async(3)), 3);
 }

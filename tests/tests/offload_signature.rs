@@ -1,5 +1,6 @@
 //! `#[offload]` keeps the signature: visibility, attributes, generics,
 //! patterns, return types, receivers, trait impls, `keep` and `crate`.
+#![deny(unfulfilled_lint_expectations)]
 
 extern crate bridge_runtime as renamed_bridge;
 
@@ -152,6 +153,22 @@ fn assert_send_static<T: Send + 'static>(value: T) -> T {
     value
 }
 
+/// `#[expect(lint)]` with `keep` acts as `#[allow(lint)]` on both fns, as
+/// the lint fires on one of them only (more in
+/// `ui-tests/offload/pass/expect_with_keep.rs`): a lint of clippy's, which
+/// `cargo clippy` checks, and `dead_code`, denied unfulfilled here.
+#[expect(clippy::needless_pass_by_value, reason = "the API takes ownership")]
+#[offload(cpu, keep = byte_count_blocking)]
+fn byte_count(bytes: Vec<u8>) -> usize {
+    bytes.len()
+}
+
+#[expect(dead_code, reason = "only the kept fn is called")]
+#[offload(io, keep = unused_async_blocking)]
+fn unused_async(n: u32) -> u32 {
+    n
+}
+
 #[tokio::test]
 async fn attributes_and_visibility_are_kept() {
     assert_eq!(which_variant().await, "kept");
@@ -222,4 +239,13 @@ async fn futures_are_send_and_static_so_they_can_be_spawned() {
     assert_eq!(tokio::spawn(future).await.ok(), Some(Ok(42)));
     let spawned = tokio::spawn(Counter { start: 1 }.consume(1));
     assert_eq!(spawned.await.ok(), Some(2));
+}
+
+#[tokio::test]
+async fn expect_with_keep_is_fulfilled_or_allowed() {
+    assert_eq!(
+        byte_count(vec![1, 2]).await,
+        byte_count_blocking(vec![3, 4])
+    );
+    assert_eq!(unused_async_blocking(3), 3);
 }

@@ -15,9 +15,11 @@ pub(super) fn expand(
     function: &FnItem,
     body: &Body,
 ) -> TokenStream {
-    let FnItem {
-        attrs, vis, sig, ..
-    } = function;
+    let FnItem { vis, sig, .. } = function;
+    let attrs = &match options.keep {
+        None => function.attrs.clone(),
+        Some(_) => item::attrs_for_twins(&function.attrs),
+    };
     // Generated paths sit at the fn's name, so errors about the future (not
     // `Send`, say) are reported there rather than at the attribute.
     let span = sig.ident.span();

@@ -336,11 +336,16 @@ fn first_borrow<'a>(ty: &'a Type, statics: &[Lifetime]) -> Option<Borrow<'a>> {
 /// A call of the fn from its own body: once offloaded, its name is the
 /// `async` fn, so the call would return a future instead of recursing.
 /// Reported at each such call (`name(..)`, `Self::name(..)`,
-/// `self.name(..)`), with the way to recurse.
+/// `self.name(..)`), with the way to recurse. A body that binds the name
+/// itself anywhere (a `let`, closure, `match`, `if let` or `for` binding, a
+/// nested fn, a `use`) calls that with `name(..)`: those calls are let
+/// through, wherever they are, since the scopes are not followed; a miss
+/// is better than an error on correct code.
 fn check_recursion(sig: &Signature, options: &Options, body: &syn::Block, errors: &mut Errors) {
     struct Finder<'a> {
         name: &'a syn::Ident,
-        calls: Vec<TokenStream>,
+        /// Each call as written, and whether it is a bare `name(..)`.
+        calls: Vec<(TokenStream, bool)>,
     }
     impl Visit<'_> for Finder<'_> {
         fn visit_expr_call(&mut self, call: &syn::ExprCall) {
@@ -354,7 +359,8 @@ fn check_recursion(sig: &Signature, options: &Options, body: &syn::Block, errors
                         _ => false,
                     };
                 if is_own {
-                    self.calls.push(path.to_token_stream());
+                    self.calls
+                        .push((path.to_token_stream(), segments.len() == 1));
                 }
             }
             syn::visit::visit_expr_call(self, call);
@@ -362,7 +368,7 @@ fn check_recursion(sig: &Signature, options: &Options, body: &syn::Block, errors
         fn visit_expr_method_call(&mut self, call: &syn::ExprMethodCall) {
             let on_self = matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("self"));
             if on_self && call.method == *self.name {
-                self.calls.push(call.method.to_token_stream());
+                self.calls.push((call.method.to_token_stream(), false));
             }
             syn::visit::visit_expr_method_call(self, call);
         }
@@ -373,7 +379,14 @@ fn check_recursion(sig: &Signature, options: &Options, body: &syn::Block, errors
         calls: Vec::new(),
     };
     finder.visit_block(body);
-    for call in finder.calls {
+    let shadowed = binds_name(sig, body, name);
+    // `Self::name(..)` and `self.name(..)` are not the local binding.
+    let calls = finder
+        .calls
+        .into_iter()
+        .filter(|(_, bare)| !(shadowed && *bare))
+        .map(|(call, _)| call);
+    for call in calls {
         // The way the call is written (`name`, `Self::name`, `self.name`),
         // with the kept name in place of the fn's.
         let written = tokens(&call);
@@ -390,6 +403,39 @@ fn check_recursion(sig: &Signature, options: &Options, body: &syn::Block, errors
         };
         errors.at(call, message);
     }
+}
+
+/// Whether the fn's parameters or `body` bind `name` anywhere: a
+/// pattern's binding (parameters, `let`, closure parameters, `match`, `if
+/// let`, `while let`, `for`), a nested fn, or a `use` that brings in or
+/// renames to `name`.
+fn binds_name(sig: &Signature, body: &syn::Block, name: &syn::Ident) -> bool {
+    struct Finder<'a> {
+        name: &'a syn::Ident,
+        found: bool,
+    }
+    impl Visit<'_> for Finder<'_> {
+        fn visit_pat_ident(&mut self, ident: &syn::PatIdent) {
+            self.found |= ident.ident == *self.name;
+            syn::visit::visit_pat_ident(self, ident);
+        }
+        fn visit_item_fn(&mut self, item: &syn::ItemFn) {
+            self.found |= item.sig.ident == *self.name;
+            syn::visit::visit_item_fn(self, item);
+        }
+        fn visit_use_name(&mut self, use_name: &syn::UseName) {
+            self.found |= use_name.ident == *self.name;
+        }
+        fn visit_use_rename(&mut self, rename: &syn::UseRename) {
+            self.found |= rename.rename == *self.name;
+        }
+    }
+    let mut finder = Finder { name, found: false };
+    for input in &sig.inputs {
+        finder.visit_fn_arg(input);
+    }
+    finder.visit_block(body);
+    finder.found
 }
 
 pub(super) fn tokens<T: ToTokens>(t: &T) -> String {

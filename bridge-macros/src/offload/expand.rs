@@ -20,9 +20,11 @@ pub(super) fn expand(
     function: &FnItem,
     body: &Body,
 ) -> TokenStream {
-    let FnItem {
-        attrs, vis, sig, ..
-    } = function;
+    let FnItem { vis, sig, .. } = function;
+    let attrs = &match options.keep {
+        None => function.attrs.clone(),
+        Some(_) => item::attrs_for_twins(&function.attrs),
+    };
     let private = quote!(#krate::__private);
     let pool = match (&options.pool, kind) {
         (Some(pool), Kind::Io) => quote_spanned!(pool.span()=> #private::io_pool(&#pool)),
@@ -55,7 +57,7 @@ pub(super) fn expand(
         };
         let buffer = match &options.buffer {
             None => quote!(#krate::DEFAULT_BUFFER),
-            Some((_, expr)) => buffer_size(expr),
+            Some((_, expr)) => buffer_size(expr, sig),
         };
         generated.output = ReturnType::Type(
             *arrow,
@@ -133,56 +135,115 @@ fn spanned_call(runner: &TokenStream, args: TokenStream, span: Span, awaited: bo
 
 /// `buffer = N` where a `usize` goes. A literal was checked already; any
 /// other expression is checked at compile time to be at least 1, at the
-/// value.
-fn buffer_size(expr: &syn::Expr) -> TokenStream {
+/// value. In a free fn, with an expression that names none of the fn's
+/// generic parameters, by a `const` item, which every build evaluates,
+/// `cargo check` too. Otherwise the expression may name generic
+/// parameters (`buffer = B` with `<const B: usize>`, or a const parameter
+/// of the impl, which the macro does not see), which a `const` item cannot:
+/// then by an inline `const` block in the body, evaluated for each use of
+/// the fn when it is compiled to code (by `cargo build`, not `cargo check`).
+fn buffer_size(expr: &syn::Expr, sig: &Signature) -> TokenStream {
     if matches!(expr, syn::Expr::Lit(_)) {
         return expr.to_token_stream();
     }
     let span = item::first_span(expr);
+    let message = "`buffer` is the number of items that may wait between the iterator and the stream, and must be at least 1";
+    let free = matches!(
+        crate::nonblocking::fn_place(&sig.ident),
+        Some(crate::nonblocking::FnPlace::Free)
+    );
+    let params: Vec<&Ident> = sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            syn::GenericParam::Type(t) => Some(&t.ident),
+            syn::GenericParam::Const(c) => Some(&c.ident),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let check = if free && !expr_mentions(expr, &params) {
+        quote_spanned! {span=>
+            const _: () = ::core::assert!((#expr) > 0, #message);
+        }
+    } else {
+        quote_spanned! {span=>
+            const {
+                ::core::assert!((#expr) > 0, #message);
+            }
+        }
+    };
     quote_spanned! {span=>
         {
-            const _: () = ::core::assert!(
-                (#expr) > 0,
-                "`buffer` is the number of items that may wait between the iterator and the stream, and must be at least 1"
-            );
+            #check
             #expr
         }
     }
 }
 
-/// Arguments whose pattern cannot stay in the `async fn` get a plain name
-/// there, and the pattern is bound inside the closure, on the pool's
-/// thread: a `ref` binding (in the `async fn` it would borrow the future's
-/// copy, which the closure cannot take along), and a destructured `impl
-/// Trait` (so its `Send` check has a value to look at). Returns the
-/// closure's body: those bindings, then the statements.
+/// Every argument crosses to the pool's thread, the ones the body never
+/// names (`_permit`, `_`) too, and is dropped there when the body ends, as
+/// a plain fn's parameters are: after the body's locals, the last
+/// parameter first. So the `async fn` gives each argument a plain name
+/// that user code cannot see, and the closure binds the user's pattern to
+/// it before the statements, which follow in a block of their own. An
+/// argument whose pattern may leave part of it unbound (`_`, `(a, _)`) is
+/// first moved into the closure whole, and what is left of it is dropped
+/// in its place. A `self` receiver is moved in as well. Returns the
+/// closure's body.
 fn rebind_args(sig: &mut Signature, block: &syn::Block) -> TokenStream {
     let mut bindings = TokenStream::new();
     for (index, input) in sig.inputs.iter_mut().enumerate() {
-        let FnArg::Typed(typed) = input else { continue };
-        let plain_ident =
-            matches!(&*typed.pat, Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none());
-        let by_ref = item::binds_by_ref(&typed.pat);
-        if plain_ident || !(by_ref || item::contains_impl_trait(&typed.ty)) {
-            continue;
-        }
-        let name = match &*typed.pat {
+        let typed = match input {
+            FnArg::Receiver(receiver) => {
+                // `self` cannot be bound again; naming it (in a `move`
+                // closure) is what moves it in. Captured values are dropped
+                // after the closure's locals, so `self`, the first
+                // parameter, is dropped last, as in a fn.
+                let cfgs = item::cfg_attrs(&receiver.attrs);
+                receiver.mutability = None;
+                let this = &receiver.self_token;
+                bindings.extend(quote!(#(#cfgs)* let _ = &#this;));
+                continue;
+            }
+            FnArg::Typed(typed) => typed,
+        };
+        // The argument's lint attributes go with its pattern, where its
+        // bindings are; the signature keeps what decides whether it exists.
+        let cfgs = item::cfg_attrs(&typed.attrs);
+        let attrs = std::mem::replace(&mut typed.attrs, cfgs.clone());
+        let whole = match &*typed.pat {
             Pat::Ident(ident) if ident.subpat.is_none() => Ident::new(
                 &ident.ident.to_string(),
                 ident.ident.span().resolved_at(Span::mixed_site()),
             ),
             _ => item::arg_name(index),
         };
-        let pattern = std::mem::replace(&mut *typed.pat, syn::parse_quote!(#name));
-        if binds_mut_ref(&pattern) {
-            *typed.pat = syn::parse_quote!(mut #name);
+        let pattern = std::mem::replace(&mut *typed.pat, syn::parse_quote!(#whole));
+        match &pattern {
+            Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+                bindings.extend(quote!(#(#attrs)* let #pattern = #whole;));
+            }
+            Pat::Wild(_) => bindings.extend(quote!(#(#cfgs)* let #whole = #whole;)),
+            _ => {
+                let moved = if binds_mut_ref(&pattern) {
+                    quote!(mut #whole)
+                } else {
+                    quote!(#whole)
+                };
+                bindings.extend(quote! {
+                    #(#cfgs)* let #moved = #whole;
+                    #(#attrs)* let #pattern = #whole;
+                });
+            }
         }
-        let cfgs = item::cfg_attrs(&typed.attrs);
-        bindings.extend(quote!(#(#cfgs)* let #pattern = #name;));
     }
     let stmts = &block.stmts;
-    let mut group = Group::new(Delimiter::Brace, quote!(#bindings #(#stmts)*));
-    group.set_span(block.brace_token.span.join());
+    let span = block.brace_token.span.join();
+    let mut statements = Group::new(Delimiter::Brace, quote!(#(#stmts)*));
+    statements.set_span(span);
+    let mut group = Group::new(Delimiter::Brace, quote!(#bindings #statements));
+    group.set_span(span);
     TokenTree::Group(group).into_token_stream()
 }
 
@@ -203,9 +264,12 @@ fn binds_mut_ref(pat: &Pat) -> bool {
 /// thread is `Send + 'static`: every argument, every type parameter, and
 /// (through the runner's bound) the result. Without them rustc reports the
 /// failed bound at the attribute. An argument removed by `cfg` is not
-/// checked.
+/// checked. They sit in the generated fn's body, where its generics are in
+/// scope, bounded `Send + 'static` by [`type_param_check`]: an argument
+/// type that mentions a type parameter (`Rc<Vec<T>>`, `I::Item`) is
+/// reported at the type when it fails for a reason of its own, and one
+/// that fails only because of a parameter is not (the parameter is).
 fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
-    let type_params: Vec<&Ident> = sig.generics.type_params().map(|p| &p.ident).collect();
     let mut asserts = TokenStream::new();
     for input in &sig.inputs {
         let (attrs, ty) = match input {
@@ -236,9 +300,6 @@ fn send_asserts(sig: &Signature, private: &TokenStream) -> TokenStream {
                 });
             }
             continue;
-        }
-        if mentions(ty, &type_params) {
-            continue; // Checked at the parameter: one error for one mistake.
         }
         let span = ty.span();
         let private = respan_shallow(private.clone(), span);
@@ -380,8 +441,9 @@ fn impl_trait_span(ty: &Type) -> Span {
     finder.0.unwrap_or_else(|| ty.span())
 }
 
-/// Whether `ty` names one of `params`.
-fn mentions(ty: &Type, params: &[&Ident]) -> bool {
+/// Whether `expr` names one of `params` (or `Self`), as the first segment
+/// of a path.
+fn expr_mentions(expr: &syn::Expr, params: &[&Ident]) -> bool {
     struct Finder<'a> {
         params: &'a [&'a Ident],
         found: bool,
@@ -391,18 +453,22 @@ fn mentions(ty: &Type, params: &[&Ident]) -> bool {
             if path
                 .segments
                 .first()
-                .is_some_and(|s| self.params.contains(&&s.ident))
+                .is_some_and(|s| s.ident == "Self" || self.params.contains(&&s.ident))
             {
                 self.found = true;
             }
             syn::visit::visit_path(self, path);
+        }
+        fn visit_macro(&mut self, _: &syn::Macro) {
+            // Unread: a macro may name anything.
+            self.found = true;
         }
     }
     let mut finder = Finder {
         params,
         found: false,
     };
-    finder.visit_type(ty);
+    finder.visit_expr(expr);
     finder.found
 }
 
