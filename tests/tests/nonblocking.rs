@@ -169,6 +169,7 @@ async fn closures_handed_to_helpers_compile_and_run() {
         handed_on::through_a_renamed_spawn_blocking("Cargo.toml").await,
         len
     );
+    assert_eq!(handed_on::block_wrapped("Cargo.toml".into()).await, 2 * len);
 }
 
 #[tokio::test]

@@ -6,7 +6,8 @@
 //! Sync code is not checked: nested sync fns, and closures handed to a call
 //! that runs them on another thread (`spawn_blocking`, `bridge_runtime::io`,
 //! `std::thread::spawn`, ..), including a closure bound by `let` and handed
-//! over later.
+//! over later, and the closure at the tail of a block handed over
+//! (`spawn_blocking({ let p = p.clone(); move || .. })`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -376,6 +377,9 @@ impl<'w> Checker<'w> {
 
     /// A closure handed to a call that runs it on another thread: its body
     /// is sync code, where blocking is the point.
+    /// A block whose tail is a closure (`{ let p = p.clone(); move || .. }`)
+    /// is handed over as that closure: its statements run here, its tail
+    /// where the closure goes.
     fn visit_sync_closure(&mut self, arg: &mut Expr) {
         match arg {
             Expr::Closure(closure) if closure.asyncness.is_none() => {
@@ -386,8 +390,66 @@ impl<'w> Checker<'w> {
                     self.visit_closure(closure, Some(false));
                 }
             }
+            Expr::Block(block) if block.label.is_none() && is_sync_closure(arg) => {
+                if let Expr::Block(block) = arg {
+                    self.visit_block_with(&mut block.block, true);
+                }
+            }
+            Expr::Paren(paren) => self.visit_sync_closure(&mut paren.expr),
             other => self.check_expr(other, false),
         }
+    }
+
+    /// A block's statements in its scope; with `sync_tail`, its tail is a
+    /// closure handed to another thread.
+    fn visit_block_with(&mut self, block: &mut syn::Block, sync_tail: bool) {
+        self.blocks.push(Scope::of_block(&block.stmts));
+        let outer_vars = self.vars.clone();
+        let outer_moved = self.moved.clone();
+        self.moved.extend(moved_names(&block.stmts));
+        let last = block.stmts.len().saturating_sub(1);
+        for (i, stmt) in block.stmts.iter_mut().enumerate() {
+            if self.mode == Mode::Crate && test_only(stmt) {
+                continue;
+            }
+            match stmt {
+                syn::Stmt::Expr(expr, None) if sync_tail && i == last => {
+                    self.visit_sync_closure(expr);
+                }
+                syn::Stmt::Local(local) => {
+                    let allowed = self.strip(&mut local.attrs);
+                    self.allowed += usize::from(allowed);
+                    let mut shape = Shape::Unknown;
+                    if let Some(init) = &mut local.init {
+                        let moved_closure = is_sync_closure(&init.expr)
+                            && pat_name(&local.pat).is_some_and(|name| self.moved.contains(&name));
+                        if moved_closure {
+                            self.visit_sync_closure(&mut init.expr);
+                        } else {
+                            self.check_expr(&mut init.expr, false);
+                        }
+                        if let Some((_, diverge)) = &mut init.diverge {
+                            self.check_expr(diverge, false);
+                        }
+                        shape = self.origin(&init.expr);
+                    }
+                    self.visit_pat_mut(&mut local.pat);
+                    self.bind(&local.pat, shape);
+                    self.allowed -= usize::from(allowed);
+                }
+                syn::Stmt::Expr(expr, _) => self.check_expr(expr, false),
+                syn::Stmt::Item(item) => self.check_item(item, 0, None),
+                syn::Stmt::Macro(mac) => {
+                    let allowed = self.strip(&mut mac.attrs);
+                    self.allowed += usize::from(allowed);
+                    self.check_macro(&mut mac.mac);
+                    self.allowed -= usize::from(allowed);
+                }
+            }
+        }
+        self.vars = outer_vars;
+        self.moved = outer_moved;
+        self.blocks.pop();
     }
 
     /// A closure's body, with its parameters in scope; `run_async` says
@@ -407,7 +469,6 @@ impl<'w> Checker<'w> {
         self.vars = outer;
     }
 
-    /// Reports `call` if it blocks; `true` if it was reported.
     /// Whether the fn `func` is one of std's that run a closure they are
     /// given on the calling thread before they return.
     fn runs_its_closures_here(&self, func: &Expr) -> bool {
@@ -731,49 +792,7 @@ impl VisitMut for Checker<'_> {
     }
 
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        self.blocks.push(Scope::of_block(&block.stmts));
-        let outer_vars = self.vars.clone();
-        let outer_moved = self.moved.clone();
-        self.moved.extend(moved_names(&block.stmts));
-        for stmt in &mut block.stmts {
-            if self.mode == Mode::Crate && test_only(stmt) {
-                continue;
-            }
-            match stmt {
-                syn::Stmt::Local(local) => {
-                    let allowed = self.strip(&mut local.attrs);
-                    self.allowed += usize::from(allowed);
-                    let mut shape = Shape::Unknown;
-                    if let Some(init) = &mut local.init {
-                        let moved_closure = matches!(&*init.expr, Expr::Closure(c) if c.asyncness.is_none())
-                            && pat_name(&local.pat).is_some_and(|name| self.moved.contains(&name));
-                        if moved_closure {
-                            self.visit_sync_closure(&mut init.expr);
-                        } else {
-                            self.check_expr(&mut init.expr, false);
-                        }
-                        if let Some((_, diverge)) = &mut init.diverge {
-                            self.check_expr(diverge, false);
-                        }
-                        shape = self.origin(&init.expr);
-                    }
-                    self.visit_pat_mut(&mut local.pat);
-                    self.bind(&local.pat, shape);
-                    self.allowed -= usize::from(allowed);
-                }
-                syn::Stmt::Expr(expr, _) => self.check_expr(expr, false),
-                syn::Stmt::Item(item) => self.check_item(item, 0, None),
-                syn::Stmt::Macro(mac) => {
-                    let allowed = self.strip(&mut mac.attrs);
-                    self.allowed += usize::from(allowed);
-                    self.check_macro(&mut mac.mac);
-                    self.allowed -= usize::from(allowed);
-                }
-            }
-        }
-        self.vars = outer_vars;
-        self.moved = outer_moved;
-        self.blocks.pop();
+        self.visit_block_with(block, false);
     }
 
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
@@ -832,6 +851,19 @@ fn test_only(stmt: &mut syn::Stmt) -> bool {
         syn::Stmt::Item(item) => item_attrs_ref(item).is_some_and(|attrs| is_cfg_test(attrs)),
         syn::Stmt::Macro(mac) => is_cfg_test(&mac.attrs),
         syn::Stmt::Expr(expr, _) => allow::expr_attrs(expr).is_some_and(|attrs| is_cfg_test(attrs)),
+    }
+}
+
+/// A sync closure, or a block (in parentheses or not) whose tail is one.
+fn is_sync_closure(expr: &Expr) -> bool {
+    match expr {
+        Expr::Closure(closure) => closure.asyncness.is_none(),
+        Expr::Block(block) if block.label.is_none() => matches!(
+            block.block.stmts.last(),
+            Some(syn::Stmt::Expr(tail, None)) if is_sync_closure(tail)
+        ),
+        Expr::Paren(paren) => is_sync_closure(&paren.expr),
+        _ => false,
     }
 }
 

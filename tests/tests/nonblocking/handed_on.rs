@@ -45,3 +45,30 @@ pub async fn through_a_renamed_spawn_blocking(path: &'static str) -> usize {
     let read = on_the_blocking_pool(move || std::fs::read(path).map_or(0, |b| b.len()));
     read.await.unwrap_or(0)
 }
+
+/// The clone-then-move idiom: the closure handed over is the tail of a
+/// block that clones what it takes.
+#[nonblocking]
+pub async fn block_wrapped(path: String) -> usize {
+    let read = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || std::fs::read(path).map_or(0, |b| b.len())
+    })
+    .await
+    .unwrap_or(0);
+    let work = {
+        let path = path.clone();
+        move || std::fs::read(path).map_or(0, |b| b.len())
+    };
+    let again = tokio::task::spawn_blocking(work).await.unwrap_or(0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    let drained = std::thread::spawn({
+        let rx = std::sync::Arc::clone(&rx);
+        move || rx.lock().map(|rx| rx.recv().unwrap_or(0)).unwrap_or(0)
+    });
+    tx.send(read + again).ok();
+    tokio::task::spawn_blocking(move || drained.join().unwrap_or(0))
+        .await
+        .unwrap_or(0)
+}
