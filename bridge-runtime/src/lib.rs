@@ -360,7 +360,10 @@ pub use bridge_macros::blocking;
 /// ..): the fn may return a future that is handed on (to `join!`,
 /// `timeout`, a variable awaited later), and where the check cannot tell,
 /// it stays silent. Closures given to methods (`.map(..)` of an iterator or
-/// an `Option`) run on the spot and are checked.
+/// an `Option`) run on the spot and are checked. A closure bound by `let`
+/// is judged where its name is given, as if written there
+/// (`let work = move || ..; asyncify(work).await`), and a block ending in a
+/// closure as that closure (`spawn_blocking({ let p = p.clone(); move || .. })`).
 ///
 /// # Letting intended blocking through
 ///

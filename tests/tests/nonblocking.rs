@@ -170,6 +170,7 @@ async fn closures_handed_to_helpers_compile_and_run() {
         len
     );
     assert_eq!(handed_on::block_wrapped("Cargo.toml".into()).await, 2 * len);
+    assert_eq!(handed_on::bound_then_given("Cargo.toml").await, 3 * len);
 }
 
 #[tokio::test]

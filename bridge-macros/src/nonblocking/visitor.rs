@@ -406,7 +406,8 @@ impl<'w> Checker<'w> {
         self.blocks.push(Scope::of_block(&block.stmts));
         let outer_vars = self.vars.clone();
         let outer_moved = self.moved.clone();
-        self.moved.extend(moved_names(&block.stmts));
+        let moved = moved_names(&block.stmts, &|func| self.runs_its_closures_here(func));
+        self.moved.extend(moved);
         let last = block.stmts.len().saturating_sub(1);
         for (i, stmt) in block.stmts.iter_mut().enumerate() {
             if self.mode == Mode::Crate && test_only(stmt) {
@@ -740,19 +741,39 @@ fn pat_names(pat: &Pat, names: &mut Vec<String>) {
     syn::visit::Visit::visit_pat(&mut Names(names), pat);
 }
 
-/// The names used inside calls that run closures on another thread (as an
-/// argument, or inside a closure argument): a closure bound to one of them
-/// by `let` runs there too.
-fn moved_names(stmts: &[syn::Stmt]) -> HashSet<String> {
-    struct Moved {
+/// The names a closure bound by `let` is handed over by, as a closure
+/// written in place would be: the names used inside calls that run
+/// closures on another thread (as an argument, or inside a closure
+/// argument), and the names given as arguments to a fn that `runs_here`
+/// does not know to run its closures on the spot, or to any call that is
+/// `.await`ed.
+fn moved_names(stmts: &[syn::Stmt], runs_here: &dyn Fn(&Expr) -> bool) -> HashSet<String> {
+    struct Moved<'r> {
         depth: usize,
         names: HashSet<String>,
+        runs_here: &'r dyn Fn(&Expr) -> bool,
     }
-    impl<'ast> syn::visit::Visit<'ast> for Moved {
+    impl Moved<'_> {
+        fn given(&mut self, args: &Punctuated<Expr, Token![,]>) {
+            self.names.extend(args.iter().filter_map(given_name));
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Moved<'_> {
         fn visit_item(&mut self, _: &'ast Item) {}
+        fn visit_expr_await(&mut self, awaited: &'ast syn::ExprAwait) {
+            match strip_parens(&awaited.base) {
+                Expr::Call(call) => self.given(&call.args),
+                Expr::MethodCall(call) => self.given(&call.args),
+                _ => {}
+            }
+            syn::visit::visit_expr_await(self, awaited);
+        }
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
             let moves = callee_name(&call.func)
                 .is_some_and(|name| catalogue::THREAD_MOVERS.contains(&name.as_str()));
+            if !(self.runs_here)(&call.func) {
+                self.given(&call.args);
+            }
             self.depth += usize::from(moves);
             syn::visit::visit_expr_call(self, call);
             self.depth -= usize::from(moves);
@@ -779,6 +800,7 @@ fn moved_names(stmts: &[syn::Stmt]) -> HashSet<String> {
     let mut moved = Moved {
         depth: 0,
         names: HashSet::new(),
+        runs_here,
     };
     for stmt in stmts {
         syn::visit::Visit::visit_stmt(&mut moved, stmt);
@@ -851,6 +873,24 @@ fn test_only(stmt: &mut syn::Stmt) -> bool {
         syn::Stmt::Item(item) => item_attrs_ref(item).is_some_and(|attrs| is_cfg_test(attrs)),
         syn::Stmt::Macro(mac) => is_cfg_test(&mac.attrs),
         syn::Stmt::Expr(expr, _) => allow::expr_attrs(expr).is_some_and(|attrs| is_cfg_test(attrs)),
+    }
+}
+
+/// The variable an argument gives (`work`, `&work`).
+fn given_name(arg: &Expr) -> Option<String> {
+    match arg {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(ToString::to_string),
+        Expr::Reference(reference) => given_name(&reference.expr),
+        Expr::Paren(paren) => given_name(&paren.expr),
+        _ => None,
+    }
+}
+
+fn strip_parens(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(paren) => strip_parens(&paren.expr),
+        Expr::Group(group) => strip_parens(&group.expr),
+        other => other,
     }
 }
 

@@ -72,3 +72,33 @@ pub async fn block_wrapped(path: String) -> usize {
         .await
         .unwrap_or(0)
 }
+
+/// Runs closures on tokio's blocking pool.
+pub struct Pool;
+
+impl Pool {
+    /// Runs `f` on tokio's blocking pool.
+    pub async fn submit<F, T>(&self, f: F) -> T
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        asyncify(f).await
+    }
+}
+
+/// A closure bound by `let`, then given to a fn (as a closure given
+/// directly is), or to a method that is `.await`ed on the spot.
+#[nonblocking]
+pub async fn bound_then_given(path: &'static str) -> usize {
+    let work = move || std::fs::read(path).map_or(0, |b| b.len());
+    let first = asyncify(work).await;
+    let work = move || std::fs::read(path).map_or(0, |b| b.len());
+    let read = asyncify(work);
+    let second = tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .unwrap_or(0);
+    let work = move || std::fs::read(path).map_or(0, |b| b.len());
+    let third = Pool.submit(work).await;
+    first + second + third
+}
