@@ -416,6 +416,11 @@ pub use bridge_macros::blocking;
 ///   is in view, and only full paths (`std::thread::sleep`) are reported;
 /// - a value whose kind no syntax shows: returned by a fn, generic, or a
 ///   trait object;
+/// - a method call whose receiver's type it cannot see, when a trait or an
+///   `impl` in view declares a method of that name: where your own
+///   `trait Planner { fn block_on(&self, ..) }` is in view,
+///   `x.block_on(..)` on a generic, a `dyn` or a returned value may be
+///   yours, and is not reported;
 /// - a blocking call inside a sync fn that async code calls: that fn is
 ///   sync code;
 /// - a closure run inline by a call it does not know, when that call is

@@ -12,7 +12,7 @@
 //! files parsed outside the compiler can serve a macro's own input.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use syn::{Attribute, Item, UseTree};
 
@@ -373,6 +373,9 @@ pub(super) struct World {
     impls: HashMap<(ModId, String), TypeId>,
     /// Other crates in view, by name (a package's library, for its binaries).
     pub(super) crates: HashMap<String, ModId>,
+    /// The names of the methods that the traits and `impl` blocks in view
+    /// declare, whatever their type.
+    pub(super) own_methods: HashSet<String>,
     pending: Vec<PendingImpl>,
     /// The glob lookups under way (globs, name): a glob path that needs
     /// the same lookup again is a cycle, not a deeper search.
@@ -505,6 +508,11 @@ impl World {
                         .define(e.ident.to_string(), Def::Type(t));
                 }
                 Item::Impl(imp) => {
+                    self.own_methods
+                        .extend(imp.items.iter().filter_map(|item| match item {
+                            syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                            _ => None,
+                        }));
                     let syn::Type::Path(path) = &*imp.self_ty else {
                         continue;
                     };
@@ -529,6 +537,14 @@ impl World {
                         self_ty: Written::of(&path.path),
                         methods,
                     });
+                }
+                Item::Trait(t) => {
+                    self.own_methods
+                        .extend(t.items.iter().filter_map(|item| match item {
+                            syn::TraitItem::Fn(f) => Some(f.sig.ident.to_string()),
+                            _ => None,
+                        }));
+                    simple_defs(&mut self.modules[m].scope, item);
                 }
                 other => simple_defs(&mut self.modules[m].scope, other),
             }

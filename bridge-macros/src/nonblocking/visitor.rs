@@ -538,8 +538,15 @@ impl<'w> Checker<'w> {
         let name = call.method.to_string();
         let receiver = self.origin(&call.receiver);
         // A method of a type of the code in view says itself whether it
-        // blocks, whatever its name (a `Planner::block_on` of one's own).
-        let own = matches!(&receiver, Shape::Local(t) if self.world.types[*t].methods.contains_key(&name));
+        // blocks, whatever its name (a `Planner::block_on` of one's own);
+        // and where a trait or `impl` in view declares a method of that
+        // name, a receiver of unknown type (a generic, a `dyn`, a returned
+        // value) may be one of those: not reported by its name alone.
+        let own = match &receiver {
+            Shape::Local(t) => self.world.types[*t].methods.contains_key(&name),
+            Shape::Unknown => self.world.own_methods.contains(&name),
+            _ => false,
+        };
         let message = if let Some(row) = index.named.get(&name).filter(|_| !own) {
             Some(catalogue::message(row, &name, &name))
         } else {

@@ -92,3 +92,27 @@ pub mod type_state {
         }
     }
 }
+
+/// A trait of one's own with a `block_on` that blocks nothing, called on a
+/// generic, a trait object and a returned value, none of whose types the
+/// syntax shows.
+pub trait Booking {
+    fn block_on(&self, slot: usize) -> usize;
+}
+
+pub struct Slots;
+
+impl Booking for Slots {
+    fn block_on(&self, slot: usize) -> usize {
+        slot * 2
+    }
+}
+
+fn slots() -> Slots {
+    Slots
+}
+
+#[nonblocking]
+pub async fn books_through_a_trait<B: Booking>(generic: &B, object: &dyn Booking) -> usize {
+    generic.block_on(1) + object.block_on(2) + slots().block_on(3)
+}
