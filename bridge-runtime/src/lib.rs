@@ -364,6 +364,8 @@ pub use bridge_macros::blocking;
 /// is judged where its name is given, as if written there
 /// (`let work = move || ..; asyncify(work).await`), and a block ending in a
 /// closure as that closure (`spawn_blocking({ let p = p.clone(); move || .. })`).
+/// A closure that another closure returns (`.map(|p| move || ..)`) is not
+/// run where it is made, and is not looked into either.
 ///
 /// # Letting intended blocking through
 ///

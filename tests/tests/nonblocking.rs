@@ -171,6 +171,10 @@ async fn closures_handed_to_helpers_compile_and_run() {
     );
     assert_eq!(handed_on::block_wrapped("Cargo.toml".into()).await, 2 * len);
     assert_eq!(handed_on::bound_then_given("Cargo.toml").await, 3 * len);
+    assert_eq!(
+        handed_on::closures_made_by_a_closure(vec!["Cargo.toml", "Cargo.toml"]).await,
+        2 * len
+    );
 }
 
 #[tokio::test]

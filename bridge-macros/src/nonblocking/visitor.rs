@@ -466,7 +466,9 @@ impl<'w> Checker<'w> {
             Some(is_async) => is_async,
             None => self.in_async,
         };
-        self.with_async(is_async, |this| this.check_expr(&mut closure.body, false));
+        // A closure that a closure returns (`.map(|p| move || ..)`) is
+        // not run where it is made, but wherever it goes.
+        self.with_async(is_async, |this| this.visit_sync_closure(&mut closure.body));
         self.vars = outer;
     }
 

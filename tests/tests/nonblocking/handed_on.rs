@@ -102,3 +102,18 @@ pub async fn bound_then_given(path: &'static str) -> usize {
     let third = Pool.submit(work).await;
     first + second + third
 }
+
+/// Closures made by a closure (`.map(|p| move || ..)`) are not run where
+/// they are made: here they are handed to the blocking pool afterwards.
+#[nonblocking]
+pub async fn closures_made_by_a_closure(paths: Vec<&'static str>) -> usize {
+    let jobs: Vec<_> = paths
+        .into_iter()
+        .map(|path| move || std::fs::read(path).map_or(0, |b| b.len()))
+        .collect();
+    let mut total = 0;
+    for read in jobs.into_iter().map(tokio::task::spawn_blocking) {
+        total += read.await.unwrap_or(0);
+    }
+    total
+}
