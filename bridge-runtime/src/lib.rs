@@ -418,6 +418,10 @@ pub use bridge_macros::blocking;
 ///   is in view, and only full paths (`std::thread::sleep`) are reported;
 /// - a value whose kind no syntax shows: returned by a fn, generic, or a
 ///   trait object;
+/// - a fn reached by a `crate::`, `self::` or `super::` path that leads
+///   out of view (from a file other than the crate's root, `#[nonblocking]`
+///   does not know where the file sits): a `block_on` there is taken to be
+///   your own;
 /// - a method call whose receiver's type it cannot see, when a trait or an
 ///   `impl` in view declares a method of that name: where your own
 ///   `trait Planner { fn block_on(&self, ..) }` is in view,

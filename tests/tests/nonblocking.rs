@@ -192,6 +192,7 @@ async fn own_items_named_like_std_compile_and_run() {
     assert!(own_names::books(own_names::Planner).await);
     let slots = own_names::Slots;
     assert_eq!(own_names::books_through_a_trait(&slots, &slots).await, 12);
+    assert_eq!(own_names::lays_out().await, 6);
     use own_names::type_state::{Awaits, Client, Waits};
     assert_eq!(Client(Awaits).both().await, 4);
     assert_eq!(

@@ -504,8 +504,16 @@ impl<'w> Checker<'w> {
             _ => written.segments.join("::"),
         };
         // Any `block_on`, unless it is a fn of the code in view (which says
-        // itself whether it blocks).
-        let own = matches!(target, Target::Fn(_) | Target::AssocFn(..));
+        // itself whether it blocks), or a path into this crate that the
+        // code in view does not reach (`crate::..` from a file whose place
+        // in its crate is not known): whose fn that is cannot be told.
+        let into_this_crate = !written.leading_colon
+            && written
+                .segments
+                .first()
+                .is_some_and(|first| ["crate", "self", "super", "Self"].contains(&first.as_str()));
+        let own = matches!(target, Target::Fn(_) | Target::AssocFn(..))
+            || (target == Target::Unknown && into_this_crate);
         if !own && catalogue::BLOCK_ON_NAMES.contains(&last.as_str()) {
             let row = catalogue::index().named.get("block_on").copied();
             if let Some(row) = row {

@@ -116,3 +116,17 @@ fn slots() -> Slots {
 pub async fn books_through_a_trait<B: Booking>(generic: &B, object: &dyn Booking) -> usize {
     generic.block_on(1) + object.block_on(2) + slots().block_on(3)
 }
+
+/// Lays out lines: its `block_on` blocks nothing.
+pub mod layout {
+    pub fn block_on(line: u32) -> u32 {
+        line * 2
+    }
+}
+
+/// An own fn named `block_on`, reached by a `crate::` path from a file that
+/// is not the crate's root.
+#[nonblocking]
+pub async fn lays_out() -> u32 {
+    layout::block_on(1) + crate::own_names::layout::block_on(2)
+}
