@@ -413,6 +413,10 @@ pub use bridge_macros::blocking;
 ///   import of another crate (`use some_crate::prelude::*`) brings in, are
 ///   unknown, so a call reached only through them is not reported
 ///   ([`nonblocking_crate!`] sees the whole crate);
+/// - names a macro makes: in a module that calls a macro among its items
+///   (`make_handlers!();`), the names a glob import or the prelude would
+///   bring in are unknown, since the macro may declare them (a `fn sleep`
+///   beside `use std::thread::*;`);
 /// - the place of the input when its file cannot be read (an item made by
 ///   another macro, a tool without file access): then only the item itself
 ///   is in view, and only full paths (`std::thread::sleep`) are reported;

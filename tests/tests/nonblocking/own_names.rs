@@ -130,3 +130,42 @@ pub mod layout {
 pub async fn lays_out() -> u32 {
     layout::block_on(1) + crate::own_names::layout::block_on(2)
 }
+
+/// Names that a macro of the module's own makes (a `fn sleep`, a
+/// `use tokio::net::TcpStream`) shadow those a std glob brings in.
+pub mod made_by_macros {
+    use std::net::*;
+    use std::thread::*;
+    use std::time::Duration;
+
+    use bridge_runtime::nonblocking;
+
+    macro_rules! counter {
+        ($name:ident) => {
+            /// Counts ticks, does not pause.
+            pub fn $name(ticks: u32) -> u32 {
+                ticks
+            }
+        };
+    }
+    counter!(sleep);
+
+    macro_rules! tokio_tcp {
+        () => {
+            use tokio::net::TcpStream;
+        };
+    }
+    tokio_tcp!();
+
+    #[nonblocking]
+    pub async fn paced() -> u32 {
+        sleep(3) + u32::from(current().name().is_some())
+    }
+
+    #[nonblocking]
+    pub async fn connects(addr: SocketAddr) -> bool {
+        let connect = TcpStream::connect(addr);
+        let connected = tokio::time::timeout(Duration::from_secs(5), connect).await;
+        matches!(connected, Ok(Ok(_))) && Ipv4Addr::LOCALHOST.is_loopback()
+    }
+}
