@@ -441,9 +441,11 @@ pub use bridge_macros::blocking;
 /// - a file or a socket opened on an earlier line and used later (the open
 ///   itself is reported), and `stdin()` read through a `BufReader`;
 /// - whether a value is the type a trait method is called on:
-///   `.to_socket_addrs()` is reported wherever `ToSocketAddrs` is imported,
-///   even on a `SocketAddr`, which looks nothing up (the one place it may
-///   report correct code: `#[allow_blocking]` lets it through).
+///   `.to_socket_addrs()` is reported wherever `ToSocketAddrs` is imported
+///   (but on a value of a type in view that declares its own
+///   `to_socket_addrs`), even on a `SocketAddr`, which looks nothing up
+///   (the one place it may report correct code: `#[allow_blocking]` lets it
+///   through).
 pub use bridge_macros::nonblocking;
 pub use cancel::{Cancelled, cancelled, checkpoint};
 pub use dedicated::{Dedicated, DedicatedBuilder};

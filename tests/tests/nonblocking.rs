@@ -199,6 +199,9 @@ async fn own_items_named_like_std_compile_and_run() {
         .expect("bound");
     let addr = listener.local_addr().expect("bound");
     assert!(own_names::made_by_macros::connects(addr).await);
+    let peers = own_names::peers::Peers { addrs: vec![addr] };
+    assert_eq!(own_names::peers::count(&peers).await, 1);
+    assert_eq!(own_names::peers::lookup("127.0.0.1"), 1);
     use own_names::type_state::{Awaits, Client, Waits};
     assert_eq!(Client(Awaits).both().await, 4);
     assert_eq!(

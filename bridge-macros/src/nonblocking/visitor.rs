@@ -572,7 +572,12 @@ impl<'w> Checker<'w> {
                 _ => None,
             }
         };
+        // A trait's method (`to_socket_addrs`) is not the one of a type in
+        // view, which takes precedence as an inherent method does.
         let message = message.or_else(|| {
+            if own {
+                return None;
+            }
             let (trait_path, row) = index.trait_methods.get(&name)?;
             self.world
                 .trait_in_scope(self.place(), trait_path)

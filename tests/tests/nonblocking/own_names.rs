@@ -169,3 +169,31 @@ pub mod made_by_macros {
         matches!(connected, Ok(Ok(_))) && Ipv4Addr::LOCALHOST.is_loopback()
     }
 }
+
+/// A type's own `to_socket_addrs`, which looks nothing up, in a module that
+/// imports std's `ToSocketAddrs` for other code.
+pub mod peers {
+    use std::net::{SocketAddr, ToSocketAddrs};
+
+    use bridge_runtime::nonblocking;
+
+    pub struct Peers {
+        pub addrs: Vec<SocketAddr>,
+    }
+
+    impl Peers {
+        pub fn to_socket_addrs(&self) -> Vec<SocketAddr> {
+            self.addrs.clone()
+        }
+    }
+
+    /// Sync code, where std's lookup is fine.
+    pub fn lookup(host: &str) -> usize {
+        (host, 80).to_socket_addrs().map_or(0, Iterator::count)
+    }
+
+    #[nonblocking]
+    pub async fn count(peers: &Peers) -> usize {
+        peers.to_socket_addrs().len()
+    }
+}
