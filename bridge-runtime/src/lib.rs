@@ -318,7 +318,8 @@ pub use bridge_macros::blocking;
 /// Put it on an `async fn`, an `impl` block, a `trait` or an inline `mod`:
 /// every async body inside (async fns, async blocks, async closures) is
 /// checked. `#[blocking]` bodies are checked the same way by `#[blocking]`
-/// itself. To check every file of a crate at once, use
+/// itself. Test-only code (an item or a statement under `#[cfg(test)]`) is
+/// not checked, in any build. To check every file of a crate at once, use
 /// [`nonblocking_crate!`].
 ///
 /// ```compile_fail

@@ -234,6 +234,43 @@ async fn allow_blocking_forms_compile_and_run() {
     assert_eq!(sync.await.expect("ran"), 24);
 }
 
+/// Test-only code (`#[cfg(test)]`) inside a checked module is not checked,
+/// as `nonblocking_crate!` leaves it alone; its markers are still removed.
+#[nonblocking]
+mod test_only_code {
+    use std::time::Duration;
+
+    #[cfg(test)]
+    pub async fn only_in_tests() -> u8 {
+        std::thread::sleep(Duration::from_micros(1));
+        #[allow_blocking]
+        std::thread::sleep(Duration::from_micros(1));
+        1
+    }
+
+    pub async fn with_test_statements() -> u8 {
+        #[cfg(test)]
+        std::thread::sleep(Duration::from_micros(1));
+        #[cfg(test)]
+        let read = std::fs::read("Cargo.toml").map_or(0, |b| b.len());
+        u8::from(read > 0) + 1
+    }
+
+    #[cfg(test)]
+    pub mod tests {
+        pub async fn reads() -> bool {
+            std::fs::read("Cargo.toml").is_ok()
+        }
+    }
+}
+
+#[tokio::test]
+async fn test_only_code_is_not_checked() {
+    assert_eq!(test_only_code::only_in_tests().await, 1);
+    assert_eq!(test_only_code::with_test_statements().await, 2);
+    assert!(test_only_code::tests::reads().await);
+}
+
 /// What the checker cannot see, by design: it reads syntax, not types. A
 /// blocking call behind a sync wrapper fn, a value whose kind no `let`,
 /// parameter, field or static shows, a path whose meaning is out of view:

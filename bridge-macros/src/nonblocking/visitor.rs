@@ -32,7 +32,8 @@ pub(super) enum Mode {
     /// which checks its own body.
     Attribute,
     /// `nonblocking_crate!`: every async body, `#[blocking]` ones included;
-    /// test-only code (`#[cfg(test)]`) is not checked.
+    /// test-only code (`#[cfg(test)]`) is not read (in attribute mode it is
+    /// let through, so that its markers are removed).
     Crate,
 }
 
@@ -134,13 +135,11 @@ impl<'w> Checker<'w> {
         nth: usize,
         module_of_item: Option<ModId>,
     ) {
-        if self.mode == Mode::Crate
-            && let Some(attrs) = item_attrs_ref(item)
-            && is_cfg_test(attrs)
-        {
+        let test_only = item_attrs_ref(item).is_some_and(|attrs| is_cfg_test(attrs));
+        if self.mode == Mode::Crate && test_only {
             return;
         }
-        let allowed = allow::item_attrs(item).is_some_and(|attrs| self.strip(attrs));
+        let allowed = allow::item_attrs(item).is_some_and(|attrs| self.strip(attrs)) || test_only;
         self.allowed += usize::from(allowed);
         match item {
             Item::Fn(f) => {
@@ -193,10 +192,11 @@ impl<'w> Checker<'w> {
     fn check_impl_item(&mut self, item: &mut syn::ImplItem) {
         match item {
             syn::ImplItem::Fn(f) => {
-                if self.mode == Mode::Crate && is_cfg_test(&f.attrs) {
+                let test_only = is_cfg_test(&f.attrs);
+                if self.mode == Mode::Crate && test_only {
                     return;
                 }
-                let allowed = self.strip(&mut f.attrs);
+                let allowed = self.strip(&mut f.attrs) || test_only;
                 self.allowed += usize::from(allowed);
                 if self.mode == Mode::Crate || !has_attr(&f.attrs, "blocking") {
                     self.visit_signature_mut(&mut f.sig);
@@ -211,10 +211,11 @@ impl<'w> Checker<'w> {
     fn check_trait_item(&mut self, item: &mut syn::TraitItem) {
         match item {
             syn::TraitItem::Fn(f) => {
-                if self.mode == Mode::Crate && is_cfg_test(&f.attrs) {
+                let test_only = is_cfg_test(&f.attrs);
+                if self.mode == Mode::Crate && test_only {
                     return;
                 }
-                let allowed = self.strip(&mut f.attrs);
+                let allowed = self.strip(&mut f.attrs) || test_only;
                 self.allowed += usize::from(allowed);
                 self.visit_signature_mut(&mut f.sig);
                 if let Some(block) = &mut f.default {
@@ -410,9 +411,11 @@ impl<'w> Checker<'w> {
         self.moved.extend(moved);
         let last = block.stmts.len().saturating_sub(1);
         for (i, stmt) in block.stmts.iter_mut().enumerate() {
-            if self.mode == Mode::Crate && test_only(stmt) {
+            let test = test_only(stmt);
+            if self.mode == Mode::Crate && test {
                 continue;
             }
+            self.allowed += usize::from(test);
             match stmt {
                 syn::Stmt::Expr(expr, None) if sync_tail && i == last => {
                     self.visit_sync_closure(expr);
@@ -447,6 +450,7 @@ impl<'w> Checker<'w> {
                     self.allowed -= usize::from(allowed);
                 }
             }
+            self.allowed -= usize::from(test);
         }
         self.vars = outer_vars;
         self.moved = outer_moved;
