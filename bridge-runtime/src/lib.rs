@@ -361,12 +361,18 @@ pub use bridge_macros::blocking;
 /// ..): the fn may return a future that is handed on (to `join!`,
 /// `timeout`, a variable awaited later), and where the check cannot tell,
 /// it stays silent. Closures given to methods (`.map(..)` of an iterator or
-/// an `Option`) run on the spot and are checked. A closure bound by `let`
-/// is judged where its name is given, as if written there
-/// (`let work = move || ..; asyncify(work).await`), and a block ending in a
-/// closure as that closure (`spawn_blocking({ let p = p.clone(); move || .. })`).
-/// A closure that another closure returns (`.map(|p| move || ..)`) is not
-/// run where it is made, and is not looked into either.
+/// an `Option`) run on the spot and are checked, whoever's the method: one
+/// of your own that runs the closure elsewhere and returns a future that is
+/// handed on (`timeout(d, pool.submit(|| ..))`, or bound and awaited later)
+/// is reported too; `.await` the call where it is made
+/// (`pool.submit(|| ..).await`), or mark it `#[allow_blocking]`.
+///
+/// A closure bound by `let` is judged where its name is given, as if
+/// written there (`let work = move || ..; asyncify(work).await`), and a
+/// block ending in a closure as that closure
+/// (`spawn_blocking({ let p = p.clone(); move || .. })`). A closure that
+/// another closure returns (`.map(|p| move || ..)`) is not run where it is
+/// made, and is not looked into either.
 ///
 /// # Letting intended blocking through
 ///

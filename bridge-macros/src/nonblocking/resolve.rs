@@ -1029,7 +1029,10 @@ mod tests {
             resolve(&world, root, "std::thread::sleep"),
             ext("std::thread::sleep")
         );
-        assert_eq!(resolve(&world, root, "plain::sleep"), ext("std::thread::sleep"));
+        assert_eq!(
+            resolve(&world, root, "plain::sleep"),
+            ext("std::thread::sleep")
+        );
         let plain = world.child_module(root, "plain", 0).unwrap_or(root);
         assert_eq!(resolve(&world, plain, "sleep"), ext("std::thread::sleep"));
     }
