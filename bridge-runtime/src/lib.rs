@@ -341,7 +341,8 @@ pub use bridge_macros::blocking;
 /// Put it on an `async fn`, an `impl` block, a `trait` or an inline `mod`:
 /// every async body inside (async fns, async blocks, async closures) is
 /// checked. `#[blocking]` bodies are checked the same way by `#[blocking]`
-/// itself. To check every file of a crate at once, use
+/// itself. Test-only code (an item or a statement under `#[cfg(test)]`) is
+/// not checked, in any build. To check every file of a crate at once, use
 /// [`nonblocking_crate!`].
 ///
 /// ```compile_fail
@@ -383,7 +384,18 @@ pub use bridge_macros::blocking;
 /// ..): the fn may return a future that is handed on (to `join!`,
 /// `timeout`, a variable awaited later), and where the check cannot tell,
 /// it stays silent. Closures given to methods (`.map(..)` of an iterator or
-/// an `Option`) run on the spot and are checked.
+/// an `Option`) run on the spot and are checked, whoever's the method: one
+/// of your own that runs the closure elsewhere and returns a future that is
+/// handed on (`timeout(d, pool.submit(|| ..))`, or bound and awaited later)
+/// is reported too; `.await` the call where it is made
+/// (`pool.submit(|| ..).await`), or mark it `#[allow_blocking]`.
+///
+/// A closure bound by `let` is judged where its name is given, as if
+/// written there (`let work = move || ..; asyncify(work).await`), and a
+/// block ending in a closure as that closure
+/// (`spawn_blocking({ let p = p.clone(); move || .. })`). A closure that
+/// another closure returns (`.map(|p| move || ..)`) is not run where it is
+/// made, and is not looked into either.
 ///
 /// # Letting intended blocking through
 ///
@@ -431,11 +443,24 @@ pub use bridge_macros::blocking;
 ///   import of another crate (`use some_crate::prelude::*`) brings in, are
 ///   unknown, so a call reached only through them is not reported
 ///   ([`nonblocking_crate!`] sees the whole crate);
+/// - names a macro makes: in a module that calls a macro among its items
+///   (`make_handlers!();`), the names a glob import or the prelude would
+///   bring in are unknown, since the macro may declare them (a `fn sleep`
+///   beside `use std::thread::*;`);
 /// - the place of the input when its file cannot be read (an item made by
 ///   another macro, a tool without file access): then only the item itself
 ///   is in view, and only full paths (`std::thread::sleep`) are reported;
 /// - a value whose kind no syntax shows: returned by a fn, generic, or a
 ///   trait object;
+/// - a fn reached by a `crate::`, `self::` or `super::` path that leads
+///   out of view (from a file other than the crate's root, `#[nonblocking]`
+///   does not know where the file sits): a `block_on` there is taken to be
+///   your own;
+/// - a method call whose receiver's type it cannot see, when a trait or an
+///   `impl` in view declares a method of that name: where your own
+///   `trait Planner { fn block_on(&self, ..) }` is in view,
+///   `x.block_on(..)` on a generic, a `dyn` or a returned value may be
+///   yours, and is not reported;
 /// - a blocking call inside a sync fn that async code calls: that fn is
 ///   sync code;
 /// - a closure run inline by a call it does not know, when that call is
@@ -446,9 +471,11 @@ pub use bridge_macros::blocking;
 /// - a file or a socket opened on an earlier line and used later (the open
 ///   itself is reported), and `stdin()` read through a `BufReader`;
 /// - whether a value is the type a trait method is called on:
-///   `.to_socket_addrs()` is reported wherever `ToSocketAddrs` is imported,
-///   even on a `SocketAddr`, which looks nothing up (the one place it may
-///   report correct code: `#[allow_blocking]` lets it through).
+///   `.to_socket_addrs()` is reported wherever `ToSocketAddrs` is imported
+///   (but on a value of a type in view that declares its own
+///   `to_socket_addrs`), even on a `SocketAddr`, which looks nothing up
+///   (the one place it may report correct code: `#[allow_blocking]` lets it
+///   through).
 pub use bridge_macros::nonblocking;
 pub use cancel::{Cancelled, cancelled, checkpoint};
 pub use dedicated::{Dedicated, DedicatedBuilder};

@@ -169,6 +169,12 @@ async fn closures_handed_to_helpers_compile_and_run() {
         handed_on::through_a_renamed_spawn_blocking("Cargo.toml").await,
         len
     );
+    assert_eq!(handed_on::block_wrapped("Cargo.toml".into()).await, 2 * len);
+    assert_eq!(handed_on::bound_then_given("Cargo.toml").await, 3 * len);
+    assert_eq!(
+        handed_on::closures_made_by_a_closure(vec!["Cargo.toml", "Cargo.toml"]).await,
+        2 * len
+    );
 }
 
 #[tokio::test]
@@ -184,6 +190,18 @@ async fn own_items_named_like_std_compile_and_run() {
     assert_eq!(own_names::uses_own_names().await, 5);
     assert_eq!(own_names::service::cached("abc").await, 3);
     assert!(own_names::books(own_names::Planner).await);
+    let slots = own_names::Slots;
+    assert_eq!(own_names::books_through_a_trait(&slots, &slots).await, 12);
+    assert_eq!(own_names::lays_out().await, 6);
+    assert_eq!(own_names::made_by_macros::paced().await, 4);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bound");
+    let addr = listener.local_addr().expect("bound");
+    assert!(own_names::made_by_macros::connects(addr).await);
+    let peers = own_names::peers::Peers { addrs: vec![addr] };
+    assert_eq!(own_names::peers::count(&peers).await, 1);
+    assert_eq!(own_names::peers::lookup("127.0.0.1"), 1);
     use own_names::type_state::{Awaits, Client, Waits};
     assert_eq!(Client(Awaits).both().await, 4);
     assert_eq!(
@@ -214,6 +232,43 @@ async fn allow_blocking_forms_compile_and_run() {
             + allow_forms::plain_blocking_second()
     });
     assert_eq!(sync.await.expect("ran"), 24);
+}
+
+/// Test-only code (`#[cfg(test)]`) inside a checked module is not checked,
+/// as `nonblocking_crate!` leaves it alone; its markers are still removed.
+#[nonblocking]
+mod test_only_code {
+    use std::time::Duration;
+
+    #[cfg(test)]
+    pub async fn only_in_tests() -> u8 {
+        std::thread::sleep(Duration::from_micros(1));
+        #[allow_blocking]
+        std::thread::sleep(Duration::from_micros(1));
+        1
+    }
+
+    pub async fn with_test_statements() -> u8 {
+        #[cfg(test)]
+        std::thread::sleep(Duration::from_micros(1));
+        #[cfg(test)]
+        let read = std::fs::read("Cargo.toml").map_or(0, |b| b.len());
+        u8::from(read > 0) + 1
+    }
+
+    #[cfg(test)]
+    pub mod tests {
+        pub async fn reads() -> bool {
+            std::fs::read("Cargo.toml").is_ok()
+        }
+    }
+}
+
+#[tokio::test]
+async fn test_only_code_is_not_checked() {
+    assert_eq!(test_only_code::only_in_tests().await, 1);
+    assert_eq!(test_only_code::with_test_statements().await, 2);
+    assert!(test_only_code::tests::reads().await);
 }
 
 /// What the checker cannot see, by design: it reads syntax, not types. A

@@ -12,7 +12,7 @@
 //! files parsed outside the compiler can serve a macro's own input.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use syn::{Attribute, Item, UseTree};
 
@@ -109,6 +109,9 @@ pub(super) struct Scope {
     pub(super) globs: Vec<Written>,
     /// `use path as _;`: traits brought in without a name.
     pub(super) unnamed: Vec<Written>,
+    /// A macro is called among the items (`make_fns!();`): it may declare
+    /// any name, which would hide what a glob import brings in.
+    pub(super) macros: bool,
 }
 
 impl Scope {
@@ -156,6 +159,7 @@ fn simple_defs(scope: &mut Scope, item: &Item) {
         Item::Trait(t) => scope.define(t.ident.to_string(), Def::Other),
         Item::Union(u) => scope.define(u.ident.to_string(), Def::Other),
         Item::TraitAlias(t) => scope.define(t.ident.to_string(), Def::Other),
+        Item::Macro(m) if m.ident.is_none() => scope.macros = true,
         Item::ExternCrate(e) => {
             let name = e
                 .rename
@@ -373,6 +377,9 @@ pub(super) struct World {
     impls: HashMap<(ModId, String), TypeId>,
     /// Other crates in view, by name (a package's library, for its binaries).
     pub(super) crates: HashMap<String, ModId>,
+    /// The names of the methods that the traits and `impl` blocks in view
+    /// declare, whatever their type.
+    pub(super) own_methods: HashSet<String>,
     pending: Vec<PendingImpl>,
     /// The glob lookups under way (globs, name): a glob path that needs
     /// the same lookup again is a cycle, not a deeper search.
@@ -505,6 +512,11 @@ impl World {
                         .define(e.ident.to_string(), Def::Type(t));
                 }
                 Item::Impl(imp) => {
+                    self.own_methods
+                        .extend(imp.items.iter().filter_map(|item| match item {
+                            syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                            _ => None,
+                        }));
                     let syn::Type::Path(path) = &*imp.self_ty else {
                         continue;
                     };
@@ -529,6 +541,14 @@ impl World {
                         self_ty: Written::of(&path.path),
                         methods,
                     });
+                }
+                Item::Trait(t) => {
+                    self.own_methods
+                        .extend(t.items.iter().filter_map(|item| match item {
+                            syn::TraitItem::Fn(f) => Some(f.sig.ident.to_string()),
+                            _ => None,
+                        }));
+                    simple_defs(&mut self.modules[m].scope, item);
                 }
                 other => simple_defs(&mut self.modules[m].scope, other),
             }
@@ -693,7 +713,9 @@ impl World {
                 self.targets(at_module, defs, depth)
             };
         }
-        unsure |= !module.known;
+        // A name a macro of the module may make hides globs and the prelude.
+        let hidden = hidden || module.scope.macros;
+        unsure |= !module.known || module.scope.macros;
         match self.globbed(at_module, &module.scope.globs, name, depth) {
             Globbed::Found(_) if hidden => return Target::Unknown,
             Globbed::Found(target) => return target,
@@ -701,6 +723,9 @@ impl World {
             Globbed::Absent => {}
         }
         if let Some((_, full)) = catalogue::PRELUDE.iter().find(|(short, _)| *short == name) {
+            if hidden {
+                return Target::Unknown;
+            }
             return Target::Extern(full.split("::").map(str::to_owned).collect());
         }
         // Not declared in view: a crate. Where names may be missing from
@@ -723,7 +748,7 @@ impl World {
             return self.targets(place, defs, depth + 1);
         }
         match self.globbed(place, &module.scope.globs, name, depth + 1) {
-            Globbed::Found(target) => target,
+            Globbed::Found(target) if !module.scope.macros => target,
             _ => Target::Unknown,
         }
     }
@@ -785,6 +810,10 @@ impl World {
                     };
                     match self.modules[m].scope.names.get(name) {
                         Some(defs) => Some(self.targets(inner, defs, depth + 1)),
+                        None if self.modules[m].scope.macros => {
+                            unsure = true;
+                            None
+                        }
                         None => {
                             match self.globbed(inner, &self.modules[m].scope.globs, name, depth + 1)
                             {
@@ -988,6 +1017,24 @@ mod tests {
                 offloaded: "read".into()
             }))
         );
+    }
+
+    #[test]
+    fn a_macro_among_the_items_may_make_what_a_glob_brings_in() {
+        let (world, root) = world(
+            "use std::thread::*; make_sleep!(); mod plain { use std::thread::*; } mod made { make!(); }",
+        );
+        assert_eq!(resolve(&world, root, "sleep"), Target::Unknown);
+        assert_eq!(
+            resolve(&world, root, "std::thread::sleep"),
+            ext("std::thread::sleep")
+        );
+        assert_eq!(
+            resolve(&world, root, "plain::sleep"),
+            ext("std::thread::sleep")
+        );
+        let plain = world.child_module(root, "plain", 0).unwrap_or(root);
+        assert_eq!(resolve(&world, plain, "sleep"), ext("std::thread::sleep"));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! Sync code is not checked: nested sync fns, and closures handed to a call
 //! that runs them on another thread (`spawn_blocking`, `bridge_runtime::io`,
 //! `std::thread::spawn`, ..), including a closure bound by `let` and handed
-//! over later.
+//! over later, and the closure at the tail of a block handed over
+//! (`spawn_blocking({ let p = p.clone(); move || .. })`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -31,7 +32,8 @@ pub(super) enum Mode {
     /// which checks its own body.
     Attribute,
     /// `nonblocking_crate!`: every async body, `#[blocking]` ones included;
-    /// test-only code (`#[cfg(test)]`) is not checked.
+    /// test-only code (`#[cfg(test)]`) is not read (in attribute mode it is
+    /// let through, so that its markers are removed).
     Crate,
 }
 
@@ -133,13 +135,11 @@ impl<'w> Checker<'w> {
         nth: usize,
         module_of_item: Option<ModId>,
     ) {
-        if self.mode == Mode::Crate
-            && let Some(attrs) = item_attrs_ref(item)
-            && is_cfg_test(attrs)
-        {
+        let test_only = item_attrs_ref(item).is_some_and(|attrs| is_cfg_test(attrs));
+        if self.mode == Mode::Crate && test_only {
             return;
         }
-        let allowed = allow::item_attrs(item).is_some_and(|attrs| self.strip(attrs));
+        let allowed = allow::item_attrs(item).is_some_and(|attrs| self.strip(attrs)) || test_only;
         self.allowed += usize::from(allowed);
         match item {
             Item::Fn(f) => {
@@ -192,10 +192,11 @@ impl<'w> Checker<'w> {
     fn check_impl_item(&mut self, item: &mut syn::ImplItem) {
         match item {
             syn::ImplItem::Fn(f) => {
-                if self.mode == Mode::Crate && is_cfg_test(&f.attrs) {
+                let test_only = is_cfg_test(&f.attrs);
+                if self.mode == Mode::Crate && test_only {
                     return;
                 }
-                let allowed = self.strip(&mut f.attrs);
+                let allowed = self.strip(&mut f.attrs) || test_only;
                 self.allowed += usize::from(allowed);
                 if self.mode == Mode::Crate || !has_attr(&f.attrs, "blocking") {
                     self.visit_signature_mut(&mut f.sig);
@@ -210,10 +211,11 @@ impl<'w> Checker<'w> {
     fn check_trait_item(&mut self, item: &mut syn::TraitItem) {
         match item {
             syn::TraitItem::Fn(f) => {
-                if self.mode == Mode::Crate && is_cfg_test(&f.attrs) {
+                let test_only = is_cfg_test(&f.attrs);
+                if self.mode == Mode::Crate && test_only {
                     return;
                 }
-                let allowed = self.strip(&mut f.attrs);
+                let allowed = self.strip(&mut f.attrs) || test_only;
                 self.allowed += usize::from(allowed);
                 self.visit_signature_mut(&mut f.sig);
                 if let Some(block) = &mut f.default {
@@ -376,6 +378,9 @@ impl<'w> Checker<'w> {
 
     /// A closure handed to a call that runs it on another thread: its body
     /// is sync code, where blocking is the point.
+    /// A block whose tail is a closure (`{ let p = p.clone(); move || .. }`)
+    /// is handed over as that closure: its statements run here, its tail
+    /// where the closure goes.
     fn visit_sync_closure(&mut self, arg: &mut Expr) {
         match arg {
             Expr::Closure(closure) if closure.asyncness.is_none() => {
@@ -386,8 +391,70 @@ impl<'w> Checker<'w> {
                     self.visit_closure(closure, Some(false));
                 }
             }
+            Expr::Block(block) if block.label.is_none() && is_sync_closure(arg) => {
+                if let Expr::Block(block) = arg {
+                    self.visit_block_with(&mut block.block, true);
+                }
+            }
+            Expr::Paren(paren) => self.visit_sync_closure(&mut paren.expr),
             other => self.check_expr(other, false),
         }
+    }
+
+    /// A block's statements in its scope; with `sync_tail`, its tail is a
+    /// closure handed to another thread.
+    fn visit_block_with(&mut self, block: &mut syn::Block, sync_tail: bool) {
+        self.blocks.push(Scope::of_block(&block.stmts));
+        let outer_vars = self.vars.clone();
+        let outer_moved = self.moved.clone();
+        let moved = moved_names(&block.stmts, &|func| self.runs_its_closures_here(func));
+        self.moved.extend(moved);
+        let last = block.stmts.len().saturating_sub(1);
+        for (i, stmt) in block.stmts.iter_mut().enumerate() {
+            let test = test_only(stmt);
+            if self.mode == Mode::Crate && test {
+                continue;
+            }
+            self.allowed += usize::from(test);
+            match stmt {
+                syn::Stmt::Expr(expr, None) if sync_tail && i == last => {
+                    self.visit_sync_closure(expr);
+                }
+                syn::Stmt::Local(local) => {
+                    let allowed = self.strip(&mut local.attrs);
+                    self.allowed += usize::from(allowed);
+                    let mut shape = Shape::Unknown;
+                    if let Some(init) = &mut local.init {
+                        let moved_closure = is_sync_closure(&init.expr)
+                            && pat_name(&local.pat).is_some_and(|name| self.moved.contains(&name));
+                        if moved_closure {
+                            self.visit_sync_closure(&mut init.expr);
+                        } else {
+                            self.check_expr(&mut init.expr, false);
+                        }
+                        if let Some((_, diverge)) = &mut init.diverge {
+                            self.check_expr(diverge, false);
+                        }
+                        shape = self.origin(&init.expr);
+                    }
+                    self.visit_pat_mut(&mut local.pat);
+                    self.bind(&local.pat, shape);
+                    self.allowed -= usize::from(allowed);
+                }
+                syn::Stmt::Expr(expr, _) => self.check_expr(expr, false),
+                syn::Stmt::Item(item) => self.check_item(item, 0, None),
+                syn::Stmt::Macro(mac) => {
+                    let allowed = self.strip(&mut mac.attrs);
+                    self.allowed += usize::from(allowed);
+                    self.check_macro(&mut mac.mac);
+                    self.allowed -= usize::from(allowed);
+                }
+            }
+            self.allowed -= usize::from(test);
+        }
+        self.vars = outer_vars;
+        self.moved = outer_moved;
+        self.blocks.pop();
     }
 
     /// A closure's body, with its parameters in scope; `run_async` says
@@ -403,11 +470,12 @@ impl<'w> Checker<'w> {
             Some(is_async) => is_async,
             None => self.in_async,
         };
-        self.with_async(is_async, |this| this.check_expr(&mut closure.body, false));
+        // A closure that a closure returns (`.map(|p| move || ..)`) is
+        // not run where it is made, but wherever it goes.
+        self.with_async(is_async, |this| this.visit_sync_closure(&mut closure.body));
         self.vars = outer;
     }
 
-    /// Reports `call` if it blocks; `true` if it was reported.
     /// Whether the fn `func` is one of std's that run a closure they are
     /// given on the calling thread before they return.
     fn runs_its_closures_here(&self, func: &Expr) -> bool {
@@ -440,8 +508,16 @@ impl<'w> Checker<'w> {
             _ => written.segments.join("::"),
         };
         // Any `block_on`, unless it is a fn of the code in view (which says
-        // itself whether it blocks).
-        let own = matches!(target, Target::Fn(_) | Target::AssocFn(..));
+        // itself whether it blocks), or a path into this crate that the
+        // code in view does not reach (`crate::..` from a file whose place
+        // in its crate is not known): whose fn that is cannot be told.
+        let into_this_crate = !written.leading_colon
+            && written
+                .segments
+                .first()
+                .is_some_and(|first| ["crate", "self", "super", "Self"].contains(&first.as_str()));
+        let own = matches!(target, Target::Fn(_) | Target::AssocFn(..))
+            || (target == Target::Unknown && into_this_crate);
         if !own && catalogue::BLOCK_ON_NAMES.contains(&last.as_str()) {
             let row = catalogue::index().named.get("block_on").copied();
             if let Some(row) = row {
@@ -476,8 +552,15 @@ impl<'w> Checker<'w> {
         let name = call.method.to_string();
         let receiver = self.origin(&call.receiver);
         // A method of a type of the code in view says itself whether it
-        // blocks, whatever its name (a `Planner::block_on` of one's own).
-        let own = matches!(&receiver, Shape::Local(t) if self.world.types[*t].methods.contains_key(&name));
+        // blocks, whatever its name (a `Planner::block_on` of one's own);
+        // and where a trait or `impl` in view declares a method of that
+        // name, a receiver of unknown type (a generic, a `dyn`, a returned
+        // value) may be one of those: not reported by its name alone.
+        let own = match &receiver {
+            Shape::Local(t) => self.world.types[*t].methods.contains_key(&name),
+            Shape::Unknown => self.world.own_methods.contains(&name),
+            _ => false,
+        };
         let message = if let Some(row) = index.named.get(&name).filter(|_| !own) {
             Some(catalogue::message(row, &name, &name))
         } else {
@@ -493,7 +576,12 @@ impl<'w> Checker<'w> {
                 _ => None,
             }
         };
+        // A trait's method (`to_socket_addrs`) is not the one of a type in
+        // view, which takes precedence as an inherent method does.
         let message = message.or_else(|| {
+            if own {
+                return None;
+            }
             let (trait_path, row) = index.trait_methods.get(&name)?;
             self.world
                 .trait_in_scope(self.place(), trait_path)
@@ -679,19 +767,39 @@ fn pat_names(pat: &Pat, names: &mut Vec<String>) {
     syn::visit::Visit::visit_pat(&mut Names(names), pat);
 }
 
-/// The names used inside calls that run closures on another thread (as an
-/// argument, or inside a closure argument): a closure bound to one of them
-/// by `let` runs there too.
-fn moved_names(stmts: &[syn::Stmt]) -> HashSet<String> {
-    struct Moved {
+/// The names a closure bound by `let` is handed over by, as a closure
+/// written in place would be: the names used inside calls that run
+/// closures on another thread (as an argument, or inside a closure
+/// argument), and the names given as arguments to a fn that `runs_here`
+/// does not know to run its closures on the spot, or to any call that is
+/// `.await`ed.
+fn moved_names(stmts: &[syn::Stmt], runs_here: &dyn Fn(&Expr) -> bool) -> HashSet<String> {
+    struct Moved<'r> {
         depth: usize,
         names: HashSet<String>,
+        runs_here: &'r dyn Fn(&Expr) -> bool,
     }
-    impl<'ast> syn::visit::Visit<'ast> for Moved {
+    impl Moved<'_> {
+        fn given(&mut self, args: &Punctuated<Expr, Token![,]>) {
+            self.names.extend(args.iter().filter_map(given_name));
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Moved<'_> {
         fn visit_item(&mut self, _: &'ast Item) {}
+        fn visit_expr_await(&mut self, awaited: &'ast syn::ExprAwait) {
+            match strip_parens(&awaited.base) {
+                Expr::Call(call) => self.given(&call.args),
+                Expr::MethodCall(call) => self.given(&call.args),
+                _ => {}
+            }
+            syn::visit::visit_expr_await(self, awaited);
+        }
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
             let moves = callee_name(&call.func)
                 .is_some_and(|name| catalogue::THREAD_MOVERS.contains(&name.as_str()));
+            if !(self.runs_here)(&call.func) {
+                self.given(&call.args);
+            }
             self.depth += usize::from(moves);
             syn::visit::visit_expr_call(self, call);
             self.depth -= usize::from(moves);
@@ -718,6 +826,7 @@ fn moved_names(stmts: &[syn::Stmt]) -> HashSet<String> {
     let mut moved = Moved {
         depth: 0,
         names: HashSet::new(),
+        runs_here,
     };
     for stmt in stmts {
         syn::visit::Visit::visit_stmt(&mut moved, stmt);
@@ -731,49 +840,7 @@ impl VisitMut for Checker<'_> {
     }
 
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        self.blocks.push(Scope::of_block(&block.stmts));
-        let outer_vars = self.vars.clone();
-        let outer_moved = self.moved.clone();
-        self.moved.extend(moved_names(&block.stmts));
-        for stmt in &mut block.stmts {
-            if self.mode == Mode::Crate && test_only(stmt) {
-                continue;
-            }
-            match stmt {
-                syn::Stmt::Local(local) => {
-                    let allowed = self.strip(&mut local.attrs);
-                    self.allowed += usize::from(allowed);
-                    let mut shape = Shape::Unknown;
-                    if let Some(init) = &mut local.init {
-                        let moved_closure = matches!(&*init.expr, Expr::Closure(c) if c.asyncness.is_none())
-                            && pat_name(&local.pat).is_some_and(|name| self.moved.contains(&name));
-                        if moved_closure {
-                            self.visit_sync_closure(&mut init.expr);
-                        } else {
-                            self.check_expr(&mut init.expr, false);
-                        }
-                        if let Some((_, diverge)) = &mut init.diverge {
-                            self.check_expr(diverge, false);
-                        }
-                        shape = self.origin(&init.expr);
-                    }
-                    self.visit_pat_mut(&mut local.pat);
-                    self.bind(&local.pat, shape);
-                    self.allowed -= usize::from(allowed);
-                }
-                syn::Stmt::Expr(expr, _) => self.check_expr(expr, false),
-                syn::Stmt::Item(item) => self.check_item(item, 0, None),
-                syn::Stmt::Macro(mac) => {
-                    let allowed = self.strip(&mut mac.attrs);
-                    self.allowed += usize::from(allowed);
-                    self.check_macro(&mut mac.mac);
-                    self.allowed -= usize::from(allowed);
-                }
-            }
-        }
-        self.vars = outer_vars;
-        self.moved = outer_moved;
-        self.blocks.pop();
+        self.visit_block_with(block, false);
     }
 
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
@@ -832,6 +899,37 @@ fn test_only(stmt: &mut syn::Stmt) -> bool {
         syn::Stmt::Item(item) => item_attrs_ref(item).is_some_and(|attrs| is_cfg_test(attrs)),
         syn::Stmt::Macro(mac) => is_cfg_test(&mac.attrs),
         syn::Stmt::Expr(expr, _) => allow::expr_attrs(expr).is_some_and(|attrs| is_cfg_test(attrs)),
+    }
+}
+
+/// The variable an argument gives (`work`, `&work`).
+fn given_name(arg: &Expr) -> Option<String> {
+    match arg {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(ToString::to_string),
+        Expr::Reference(reference) => given_name(&reference.expr),
+        Expr::Paren(paren) => given_name(&paren.expr),
+        _ => None,
+    }
+}
+
+fn strip_parens(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(paren) => strip_parens(&paren.expr),
+        Expr::Group(group) => strip_parens(&group.expr),
+        other => other,
+    }
+}
+
+/// A sync closure, or a block (in parentheses or not) whose tail is one.
+fn is_sync_closure(expr: &Expr) -> bool {
+    match expr {
+        Expr::Closure(closure) => closure.asyncness.is_none(),
+        Expr::Block(block) if block.label.is_none() => matches!(
+            block.block.stmts.last(),
+            Some(syn::Stmt::Expr(tail, None)) if is_sync_closure(tail)
+        ),
+        Expr::Paren(paren) => is_sync_closure(&paren.expr),
+        _ => false,
     }
 }
 

@@ -92,3 +92,108 @@ pub mod type_state {
         }
     }
 }
+
+/// A trait of one's own with a `block_on` that blocks nothing, called on a
+/// generic, a trait object and a returned value, none of whose types the
+/// syntax shows.
+pub trait Booking {
+    fn block_on(&self, slot: usize) -> usize;
+}
+
+pub struct Slots;
+
+impl Booking for Slots {
+    fn block_on(&self, slot: usize) -> usize {
+        slot * 2
+    }
+}
+
+fn slots() -> Slots {
+    Slots
+}
+
+#[nonblocking]
+pub async fn books_through_a_trait<B: Booking>(generic: &B, object: &dyn Booking) -> usize {
+    generic.block_on(1) + object.block_on(2) + slots().block_on(3)
+}
+
+/// Lays out lines: its `block_on` blocks nothing.
+pub mod layout {
+    pub fn block_on(line: u32) -> u32 {
+        line * 2
+    }
+}
+
+/// An own fn named `block_on`, reached by a `crate::` path from a file that
+/// is not the crate's root.
+#[nonblocking]
+pub async fn lays_out() -> u32 {
+    layout::block_on(1) + crate::own_names::layout::block_on(2)
+}
+
+/// Names that a macro of the module's own makes (a `fn sleep`, a
+/// `use tokio::net::TcpStream`) shadow those a std glob brings in.
+pub mod made_by_macros {
+    use std::net::*;
+    use std::thread::*;
+    use std::time::Duration;
+
+    use bridge_runtime::nonblocking;
+
+    macro_rules! counter {
+        ($name:ident) => {
+            /// Counts ticks, does not pause.
+            pub fn $name(ticks: u32) -> u32 {
+                ticks
+            }
+        };
+    }
+    counter!(sleep);
+
+    macro_rules! tokio_tcp {
+        () => {
+            use tokio::net::TcpStream;
+        };
+    }
+    tokio_tcp!();
+
+    #[nonblocking]
+    pub async fn paced() -> u32 {
+        sleep(3) + u32::from(current().name().is_some())
+    }
+
+    #[nonblocking]
+    pub async fn connects(addr: SocketAddr) -> bool {
+        let connect = TcpStream::connect(addr);
+        let connected = tokio::time::timeout(Duration::from_secs(5), connect).await;
+        matches!(connected, Ok(Ok(_))) && Ipv4Addr::LOCALHOST.is_loopback()
+    }
+}
+
+/// A type's own `to_socket_addrs`, which looks nothing up, in a module that
+/// imports std's `ToSocketAddrs` for other code.
+pub mod peers {
+    use std::net::{SocketAddr, ToSocketAddrs};
+
+    use bridge_runtime::nonblocking;
+
+    pub struct Peers {
+        pub addrs: Vec<SocketAddr>,
+    }
+
+    impl Peers {
+        pub fn to_socket_addrs(&self) -> Vec<SocketAddr> {
+            self.addrs.clone()
+        }
+    }
+
+    /// Sync code, where std's lookup is fine.
+    pub fn lookup(host: &str) -> usize {
+        (host, 80).to_socket_addrs().map_or(0, Iterator::count)
+    }
+
+    #[nonblocking]
+    pub async fn count(peers: &Peers) -> usize {
+        peers.to_socket_addrs().len()
+    }
+}
