@@ -109,7 +109,7 @@ where
 fn saying_so_if_shut_down<R>(what: &str, call: impl FnOnce() -> R) -> R {
     #[cfg(panic = "unwind")]
     {
-        match catch_unwind(AssertUnwindSafe(|| quiet::calling(call))) {
+        match quiet::calling(|| catch_unwind(AssertUnwindSafe(call))) {
             Ok(output) => output,
             Err(payload) => {
                 if !crate::job::panic_text(&*payload)
@@ -135,6 +135,15 @@ fn saying_so_if_shut_down<R>(what: &str, call: impl FnOnce() -> R) -> R {
     }
     #[cfg(not(panic = "unwind"))]
     call()
+}
+
+/// Puts bridge's panic hook in front of the program's, once (see
+/// [`quiet`]): done when a runtime that calls may run on is started or
+/// installed, and before the first probe of `block_in_place`, so that no
+/// call needs to ask.
+pub(crate) fn keep_reworded_panics_quiet() {
+    #[cfg(panic = "unwind")]
+    let _ = quiet::install();
 }
 
 /// What tokio's panic says of a runtime that shut down under a timer or
@@ -414,21 +423,16 @@ mod quiet {
     }
 
     /// Runs `call`, a call of bridge's, which turns tokio's panic for a
-    /// runtime that shut down under it into its own.
+    /// runtime that shut down under it into its own. `call` does not unwind
+    /// (it runs under `catch_unwind`): nothing need undo the count then.
+    /// The hook is in place by then: the runtimes a call runs on install
+    /// it when they start (see [`super::keep_reworded_panics_quiet`]).
     #[inline]
     pub(super) fn calling<R>(call: impl FnOnce() -> R) -> R {
-        struct Done;
-        impl Drop for Done {
-            fn drop(&mut self) {
-                let _ = CALLS.try_with(|calls| calls.set(calls.get().saturating_sub(1)));
-            }
-        }
-        if !install() {
-            return call();
-        }
         CALLS.with(|calls| calls.set(calls.get() + 1));
-        let _done = Done;
-        call()
+        let output = call();
+        CALLS.with(|calls| calls.set(calls.get() - 1));
+        output
     }
 
     /// Runs `f` with the thread's probing flag set to `on`, then puts the
@@ -466,7 +470,8 @@ where
             let run = move || {
                 let run = || handle.block_on(warn_if_late(what, future));
                 #[cfg(panic = "unwind")]
-                return quiet::calling(run);
+                return quiet::calling(|| catch_unwind(AssertUnwindSafe(run)))
+                    .unwrap_or_else(|payload| resume_unwind(payload));
                 #[cfg(not(panic = "unwind"))]
                 run()
             };

@@ -27,6 +27,7 @@ static CHOSEN: OnceLock<Chosen> = OnceLock::new();
 static FALLBACK: OnceLock<Runtime> = OnceLock::new();
 
 fn start() -> Runtime {
+    crate::blocking::keep_reworded_panics_quiet();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(SHARED_WORKERS)
         .thread_name_fn(|| {
@@ -154,6 +155,7 @@ pub fn set_runtime(handle: Handle) -> Result<(), SetRuntimeError> {
     let mut installed = false;
     CHOSEN.get_or_init(|| {
         installed = true;
+        crate::blocking::keep_reworded_panics_quiet();
         let sentinel = Sentinel(gone.clone());
         // Dropped, with the flag set, when the runtime shuts down.
         drop(handle.spawn(async move {
