@@ -302,6 +302,12 @@ impl<R> Completion<R> {
         })
     }
 
+    /// Whether the outcome is still to come (looked at without registering
+    /// to be woken).
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.call.state.load(Ordering::Acquire) == WAITING
+    }
+
     /// What the call runs, for messages.
     pub(crate) fn what(&self) -> &'static str {
         self.what
