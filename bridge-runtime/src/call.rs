@@ -1,11 +1,11 @@
 //! The future of one offloaded call: handed to its pool when first polled,
 //! then resolving to the body's outcome.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
 
 use crate::clock::ClockHold;
 use crate::job::Completion;
@@ -57,10 +57,10 @@ enum Stage<P: 'static, F, R> {
         body: F,
     },
     Queued(Completion<R>, Pin<Box<dyn Future<Output = ()> + Send>>),
-    /// Handed over at the instant given, polled by an executor that is not
-    /// tokio's scheduler: the call looks again without registering, for a
-    /// short while (see [`LOOKING_FOR`]).
-    Looking(Completion<R>, Instant),
+    /// Handed over, polled by an executor that is not tokio's scheduler:
+    /// the call looks again without registering, a few times (see
+    /// [`Looks`]).
+    Looking(Completion<R>, Looks),
     /// Handed over; the hold is kept while the caller waits under a paused
     /// clock for a body tokio cannot see.
     Submitted(Completion<R>, Option<ClockHold>),
@@ -104,7 +104,7 @@ where
                             Stage::Submitted(completion, None)
                         } else {
                             cx.waker().wake_by_ref();
-                            Stage::Looking(completion, Instant::now())
+                            Stage::Looking(completion, Looks::start())
                         };
                         return Poll::Pending;
                     }
@@ -119,8 +119,8 @@ where
                 *stage = Stage::Submitted(completion, None);
             }
         }
-        if let Stage::Looking(completion, since) = stage {
-            if completion.is_waiting() && since.elapsed() < LOOKING_FOR {
+        if let Stage::Looking(completion, looks) = stage {
+            if completion.is_waiting() && looks.another() {
                 // Let a pool thread that shares this CPU run the body.
                 std::thread::yield_now();
                 cx.waker().wake_by_ref();
@@ -171,9 +171,11 @@ fn deferred_to_tokio(cx: &mut Context<'_>) -> bool {
     yielded.as_mut().poll(cx).is_pending()
 }
 
-/// How long a call polled by any other executor (`Runtime::block_on`, a
+/// How a call polled by any other executor (`Runtime::block_on`, a
 /// `#[blocking]` call, futures' executor) keeps looking for its result
-/// before it registers to be woken.
+/// before it registers to be woken: up to [`Looks::MOST`] times, and only
+/// while this thread has handed over fewer than [`Looks::BURST`] other
+/// calls since this one.
 ///
 /// Such an executor has nothing to defer to: the call wakes itself, and is
 /// polled again at once, as any future that yields would be; between looks
@@ -184,11 +186,53 @@ fn deferred_to_tokio(cx: &mut Context<'_>) -> bool {
 /// microsecond after it was handed over, and a short body is done within a
 /// few; found then, its result costs no sleep and no wake-up, which
 /// together take 20 µs here. Measured one call at a time in `block_on`:
-/// 0.15 to 0.23 of `rayon::spawn` + oneshot, 0.82 to 0.90 registering at
-/// once (windows of 2, 4 and 8 µs measured alike); bursts of 10, 0.44
-/// against 1.18. A longer body costs the caller at most this much more
-/// work, in looks that each let other threads run.
-const LOOKING_FOR: Duration = Duration::from_micros(4);
+/// about 0.2 of `rayon::spawn` + oneshot, against 0.82 to 0.90 registering
+/// at once; bursts of 10, 0.44 against 1.18. A longer body costs the
+/// caller a few looks, each of which lets other threads run.
+///
+/// A call polled again only after its thread handed over many others (a
+/// batch in `join_all`) registers at once: its looks would only delay the
+/// batch. Counting hand-overs rather than reading a clock keeps a call of a
+/// batch as cheap as before (two clock reads a call cost a batch of 10,000
+/// 3 to 5%).
+#[derive(Clone, Copy)]
+struct Looks {
+    /// This thread's hand-overs when this call was handed over.
+    handed: u32,
+    /// Looks left.
+    left: u8,
+}
+
+thread_local! {
+    /// How many calls this thread has handed over to look for.
+    static HANDED: Cell<u32> = const { Cell::new(0) };
+}
+
+impl Looks {
+    const MOST: u8 = 8;
+    const BURST: u32 = 16;
+
+    fn start() -> Self {
+        let handed = HANDED.with(|handed| {
+            let now = handed.get().wrapping_add(1);
+            handed.set(now);
+            now
+        });
+        Looks {
+            handed,
+            left: Self::MOST,
+        }
+    }
+
+    /// Whether to look once more.
+    fn another(&mut self) -> bool {
+        if self.left == 0 || HANDED.with(Cell::get).wrapping_sub(self.handed) >= Self::BURST {
+            return false;
+        }
+        self.left -= 1;
+        true
+    }
+}
 
 /// Whether `waker` is a tokio task's, which only that task's scheduler
 /// polls. All tokio tasks' wakers share one table of functions; it is

@@ -132,9 +132,9 @@ fn a_call_dropped_while_it_waits_lets_the_paused_clock_move_on() {
         let mut call = Box::pin(bridge_runtime::cpu(move || {
             released.recv_timeout(Duration::from_secs(10)).is_ok()
         }));
-        // The first poll hands the body over; the polls of the next few
-        // microseconds may look for its result without waiting for it (when
-        // not polled by a tokio task); a poll after that waits for it.
+        // The first poll hands the body over; the next few polls may look
+        // for its result without waiting for it (when not polled by a tokio
+        // task); a poll after those waits for it.
         let polling = std::time::Instant::now();
         while polling.elapsed() < Duration::from_millis(5) {
             assert!(futures::poll!(call.as_mut()).is_pending());

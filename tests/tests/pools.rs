@@ -353,10 +353,10 @@ fn cpu_looks_again() -> bool {
 
 /// Polls `call` until it waits for its body, lets the body finish, and
 /// checks that the waker of the last poll is woken, once. Where a call
-/// `looks_again` (a `cpu` call, with more than one CPU), the polls in the
-/// first microseconds after the hand-over ask to be polled again at once (a
-/// wake of their own each, which stops within a second at the very most)
-/// and a later poll registers.
+/// `looks_again` (a `cpu` call, with more than one CPU), the next few polls
+/// after the hand-over ask to be polled again at once (a wake of their own
+/// each, which stops within a second at the very most) and a later poll
+/// registers.
 fn last_poll_waker_is_woken(
     looks_again: bool,
     call: impl FnOnce(mpsc::Receiver<()>) -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>>,
