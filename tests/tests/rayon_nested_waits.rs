@@ -64,13 +64,17 @@ async fn fetch_and_parse(i: u64) -> u64 {
 
 const ITEMS: u64 = 3_000;
 
+/// The sum of `call` over `ITEMS` items of a parallel iterator on rayon's
+/// global pool, or a failure naming `what` if it takes 30 s.
+fn summed_over_the_items(what: &str, call: fn(u64) -> u64) -> u64 {
+    deadline_of(what, Duration::from_secs(30), move || {
+        (0..ITEMS).into_par_iter().map(call).sum()
+    })
+}
+
 #[test]
 fn items_that_wait_do_not_nest_without_bound() {
-    let sum = deadline_of(
-        "a par_iter of waiting #[blocking] calls",
-        Duration::from_secs(30),
-        || (0..ITEMS).into_par_iter().map(fetch).sum::<u64>(),
-    );
+    let sum = summed_over_the_items("a par_iter of waiting #[blocking] calls", fetch);
     assert_eq!(sum, ITEMS * (ITEMS - 1) / 2);
     // Each worker has at most a bounded number of calls nested on its
     // stack (16), where unbounded nesting had hundreds under way.
@@ -87,10 +91,9 @@ fn a_worker_at_the_bound_still_runs_the_work_its_call_waits_for() {
     // Every worker reaches the bound (the timers keep each level waiting),
     // and the call at the bound waits for a `cpu` call, which rayon queues
     // on that same worker.
-    let sum = deadline_of(
+    let sum = summed_over_the_items(
         "a par_iter of #[blocking] calls that wait for cpu calls",
-        Duration::from_secs(30),
-        || (0..ITEMS).into_par_iter().map(fetch_and_parse).sum::<u64>(),
+        fetch_and_parse,
     );
     assert_eq!(sum, ITEMS * (ITEMS - 1));
 }
