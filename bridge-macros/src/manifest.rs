@@ -44,8 +44,8 @@ pub(crate) fn runtime_path(
 
 /// The name the crate being compiled gives `bridge-runtime`, if it renames
 /// it and depends on it under no other name. `None` whenever that cannot be
-/// told (no manifest, the runtime's own package, a name inherited from a
-/// workspace): then rustc's own error stands.
+/// told (no manifest, the runtime's own package): then rustc's own error
+/// stands.
 fn renamed_runtime() -> Option<String> {
     static SEEN: Mutex<Option<HashMap<PathBuf, Option<String>>>> = Mutex::new(None);
     if std::env::var("CARGO_PKG_NAME").is_ok_and(|name| name == "bridge-runtime") {
@@ -57,82 +57,146 @@ fn renamed_runtime() -> Option<String> {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     seen.get_or_insert_with(HashMap::new)
         .entry(dir.clone())
-        .or_insert_with(|| read_manifest(&dir.join("Cargo.toml")))
+        .or_insert_with(|| read_manifest(&dir))
         .clone()
 }
 
-fn read_manifest(path: &Path) -> Option<String> {
-    renamed_in(&std::fs::read_to_string(path).ok()?)
+/// [`renamed_in`] for the package in `dir`, with its workspace's manifest
+/// (the nearest `Cargo.toml` above it that has a `[workspace]` table) for
+/// the dependencies it inherits.
+fn read_manifest(dir: &Path) -> Option<String> {
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let workspace = || {
+        dir.ancestors().skip(1).find_map(|above| {
+            let text = std::fs::read_to_string(above.join("Cargo.toml")).ok()?;
+            text.lines()
+                .any(|line| line.trim() == "[workspace]")
+                .then_some(text)
+        })
+    };
+    renamed_in(&manifest, workspace)
 }
 
 /// Reads a `Cargo.toml` the way the dependency tables are usually written:
 /// `name = { package = "bridge-runtime", .. }`, `name.package =
 /// "bridge-runtime"`, and `[dependencies.name]` followed by `package =
-/// "bridge-runtime"`, in any dependency table. Returns the name as Rust
-/// code spells it, unless the runtime is also a dependency under its own
-/// name.
-pub(crate) fn renamed_in(manifest: &str) -> Option<String> {
-    const PACKAGE: &str = "bridge-runtime";
-    let mut renamed = None;
-    // The dependency a `[..dependencies.NAME]` table header names.
-    let mut table_dependency: Option<String> = None;
-    let mut in_dependencies = false;
-    for line in manifest.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.starts_with('[') {
-            let header = line.trim_matches(|c| c == '[' || c == ']').trim();
-            let parts: Vec<&str> = header.split('.').map(str::trim).collect();
-            let at = parts.iter().position(|p| p.ends_with("dependencies"));
-            in_dependencies = at.is_some_and(|i| i + 1 == parts.len());
-            table_dependency = at
-                .filter(|i| i + 2 == parts.len())
-                .map(|i| unquote(parts[i + 1]));
-            if let Some(name) = &table_dependency
-                && is_runtime_name(name)
-            {
+/// "bridge-runtime"`, in any dependency table; a dependency inherited with
+/// `workspace = true` is looked up in the same way in the
+/// `[workspace.dependencies]` of the manifest `workspace` gives. Returns
+/// the name as Rust code spells it, unless the runtime is also a
+/// dependency under its own name.
+pub(crate) fn renamed_in(
+    manifest: &str,
+    workspace: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    let own = Dependencies::of(manifest, Tables::Package);
+    if own.under_its_own_name {
+        return None;
+    }
+    let renamed = match own.renamed {
+        Some(name) => Some(name),
+        None if own.inherited.is_empty() => None,
+        None => {
+            if own.inherited.iter().any(|name| is_runtime_name(name)) {
                 return None;
             }
-            continue;
+            let shared = Dependencies::of(&workspace()?, Tables::Workspace);
+            own.inherited
+                .iter()
+                .find(|name| shared.renames.contains(name))
+                .cloned()
         }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let key = key.trim();
-        let value = value.trim();
-        let names_package = |text: &str| {
-            text.split(',').any(|field| {
-                field.split_once('=').is_some_and(|(k, v)| {
-                    k.trim().trim_start_matches('{').trim() == "package"
-                        && unquote(v.trim().trim_end_matches('}').trim()) == PACKAGE
-                })
-            })
-        };
-        if let Some(name) = &table_dependency {
-            if key == "package" && unquote(value) == PACKAGE {
-                renamed = Some(name.clone());
-            }
-            continue;
-        }
-        if !in_dependencies {
-            continue;
-        }
-        let (name, field) = match key.split_once('.') {
-            Some((name, field)) => (unquote(name.trim()), Some(field.trim())),
-            None => (unquote(key), None),
-        };
-        if is_runtime_name(&name) {
-            return None;
-        }
-        let is_rename = match field {
-            Some("package") => unquote(value) == PACKAGE,
-            Some(_) => false,
-            None => value.starts_with('{') && names_package(value),
-        };
-        if is_rename {
-            renamed = Some(name);
-        }
-    }
+    };
     renamed.map(|name| name.replace('-', "_"))
+}
+
+/// Which dependency tables of a manifest are read.
+#[derive(Clone, Copy, PartialEq)]
+enum Tables {
+    /// A package's own: `[dependencies]`, `[dev-dependencies]`,
+    /// `[target.'..'.dependencies]` and the like.
+    Package,
+    /// `[workspace.dependencies]`, which members inherit from.
+    Workspace,
+}
+
+/// What a manifest's dependency tables say of the runtime.
+#[derive(Default)]
+struct Dependencies {
+    /// Some table names it under its own name.
+    under_its_own_name: bool,
+    /// The last name that renames it.
+    renamed: Option<String>,
+    /// Every name that renames it.
+    renames: Vec<String>,
+    /// The names inherited from the workspace (`workspace = true`).
+    inherited: Vec<String>,
+}
+
+impl Dependencies {
+    fn of(manifest: &str, tables: Tables) -> Self {
+        const PACKAGE: &str = "bridge-runtime";
+        let mut found = Dependencies::default();
+        // The dependency a `[..dependencies.NAME]` table header names.
+        let mut table_dependency: Option<String> = None;
+        let mut in_dependencies = false;
+        for line in manifest.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.starts_with('[') {
+                let header = line.trim_matches(|c| c == '[' || c == ']').trim();
+                let parts: Vec<&str> = header.split('.').map(str::trim).collect();
+                let at = parts.iter().position(|p| p.ends_with("dependencies"));
+                let wanted = at.is_some_and(|i| match tables {
+                    Tables::Package => parts[0] != "workspace",
+                    Tables::Workspace => i == 1 && parts[0] == "workspace",
+                });
+                in_dependencies = wanted && at.is_some_and(|i| i + 1 == parts.len());
+                table_dependency = at
+                    .filter(|i| wanted && i + 2 == parts.len())
+                    .map(|i| unquote(parts[i + 1]));
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            let (key, value) = (key.trim(), value.trim());
+            let has_field = |text: &str, field: &str, wanted: &str| {
+                text.split(',').any(|pair| {
+                    pair.split_once('=').is_some_and(|(k, v)| {
+                        k.trim().trim_start_matches('{').trim() == field
+                            && unquote(v.trim().trim_end_matches('}').trim()) == wanted
+                    })
+                })
+            };
+            let (name, field, value) = match &table_dependency {
+                Some(name) => (name.clone(), Some(key), value),
+                None if in_dependencies => match key.split_once('.') {
+                    Some((name, field)) => (unquote(name), Some(field.trim()), value),
+                    None => (unquote(key), None, value),
+                },
+                None => continue,
+            };
+            let (renames, inherits) = match field {
+                Some("package") => (unquote(value) == PACKAGE, false),
+                Some("workspace") => (false, value == "true"),
+                Some(_) => (false, false),
+                None if value.starts_with('{') => (
+                    has_field(value, "package", PACKAGE),
+                    has_field(value, "workspace", "true"),
+                ),
+                None => (false, false),
+            };
+            if inherits {
+                found.inherited.push(name);
+            } else if is_runtime_name(&name) {
+                found.under_its_own_name |= tables == Tables::Package;
+            } else if renames {
+                found.renamed = Some(name.clone());
+                found.renames.push(name);
+            }
+        }
+        found
+    }
 }
 
 fn is_runtime_name(name: &str) -> bool {
@@ -149,14 +213,19 @@ fn unquote(text: &str) -> String {
 mod tests {
     use super::renamed_in;
 
+    /// No workspace manifest.
+    fn none() -> Option<String> {
+        None
+    }
+
     #[test]
     fn a_renamed_dependency_is_found_in_each_form() {
         let inline = "[package]\nname = \"app\"\n\n[dependencies]\ntokio = \"1\"\nbridge = { package = \"bridge-runtime\", version = \"0.1\" } # renamed\n";
-        assert_eq!(renamed_in(inline).as_deref(), Some("bridge"));
+        assert_eq!(renamed_in(inline, none).as_deref(), Some("bridge"));
         let dotted = "[dev-dependencies]\nmy-bridge.package = \"bridge-runtime\"\nmy-bridge.path = \"../b\"\n";
-        assert_eq!(renamed_in(dotted).as_deref(), Some("my_bridge"));
+        assert_eq!(renamed_in(dotted, none).as_deref(), Some("my_bridge"));
         let table = "[target.'cfg(unix)'.dependencies.br]\npackage = \"bridge-runtime\"\nversion = \"0.1\"\n";
-        assert_eq!(renamed_in(table).as_deref(), Some("br"));
+        assert_eq!(renamed_in(table, none).as_deref(), Some("br"));
     }
 
     #[test]
@@ -172,7 +241,58 @@ mod tests {
             "[package]\nname = \"x\"\n[dependencies]\nother = { package = \"bridge-runtime-extra\" }\n",
             "",
         ] {
-            assert_eq!(renamed_in(manifest), None, "{manifest}");
+            assert_eq!(renamed_in(manifest, none), None, "{manifest}");
         }
+    }
+
+    #[test]
+    fn a_rename_inherited_from_the_workspace_is_found() {
+        let workspace = || {
+            Some(
+                "[workspace]\nmembers = [\"app\"]\n[workspace.dependencies]\nbridge = { package = \"bridge-runtime\", path = \"x\" }\ntokio = \"1\"\n"
+                    .to_owned(),
+            )
+        };
+        for member in [
+            "[dependencies]\nbridge = { workspace = true }\n",
+            "[dependencies]\nbridge.workspace = true\n",
+            "[dependencies.bridge]\nworkspace = true\n",
+        ] {
+            assert_eq!(
+                renamed_in(member, workspace).as_deref(),
+                Some("bridge"),
+                "{member}"
+            );
+        }
+        // Inherited under its own name, or a name the workspace does not
+        // rename: nothing to report.
+        let plain = || {
+            Some(
+                "[workspace]\n[workspace.dependencies]\nbridge-runtime = { path = \"x\" }\n"
+                    .to_owned(),
+            )
+        };
+        assert_eq!(
+            renamed_in(
+                "[dependencies]\nbridge-runtime = { workspace = true }\n",
+                plain
+            ),
+            None
+        );
+        assert_eq!(
+            renamed_in("[dependencies]\ntokio = { workspace = true }\n", workspace),
+            None
+        );
+        // The workspace root's own dependencies are not the members'.
+        let root_package = || {
+            Some("[workspace]\n[dependencies]\nbridge = { package = \"bridge-runtime\" }\n[workspace.dependencies]\nbridge = { path = \"x\" }\n".to_owned())
+        };
+        assert_eq!(
+            renamed_in(
+                "[dependencies]\nbridge = { workspace = true }\n",
+                root_package
+            ),
+            None
+        );
     }
 }

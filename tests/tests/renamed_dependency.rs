@@ -17,23 +17,37 @@ fn workspace() -> PathBuf {
 
 /// Writes the crate and runs `cargo check` on it; its stderr.
 fn check(manifest_dependency: &str, source: &str) -> String {
+    let manifest = format!(
+        "[package]\nname = \"renamed\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\n{manifest_dependency}\n\n[workspace]\n"
+    );
+    check_in(&[("Cargo.toml", &manifest)], "", source)
+}
+
+/// Writes `manifests` (paths relative to a new directory, where `RUNTIME`
+/// stands for the runtime's path) and the package in `package` with
+/// `source` as its `src/lib.rs`, and runs `cargo check` there; its stderr.
+fn check_in(manifests: &[(&str, &str)], package: &str, source: &str) -> String {
     let root = workspace();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let runtime = root.join("bridge-runtime");
-    let manifest = format!(
-        "[package]\nname = \"renamed\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\n{}\n\n[workspace]\n",
-        manifest_dependency.replace("RUNTIME", &runtime.display().to_string())
-    );
-    std::fs::write(dir.path().join("Cargo.toml"), manifest).expect("write Cargo.toml");
-    std::fs::create_dir(dir.path().join("src")).expect("create src");
-    std::fs::write(dir.path().join("src/lib.rs"), source).expect("write lib.rs");
+    for (path, manifest) in manifests {
+        let path = dir.path().join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create the manifest's directory");
+        }
+        let manifest = manifest.replace("RUNTIME", &runtime.display().to_string());
+        std::fs::write(path, manifest).expect("write Cargo.toml");
+    }
+    let package = dir.path().join(package);
+    std::fs::create_dir_all(package.join("src")).expect("create src");
+    std::fs::write(package.join("src/lib.rs"), source).expect("write lib.rs");
     // The workspace's lock file, so the build finds the same versions offline.
     std::fs::copy(root.join("Cargo.lock"), dir.path().join("Cargo.lock")).expect("copy Cargo.lock");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = Command::new(cargo)
         .args(["check", "--offline", "--quiet", "--color", "never"])
-        .current_dir(dir.path())
+        .current_dir(&package)
         .env("CARGO_TARGET_DIR", root.join("target/renamed-dependency"))
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
@@ -85,4 +99,29 @@ fn the_same_crate_compiles_with_the_dependency_under_its_own_name() {
          #[bridge_runtime::blocking]\npub async fn fetch(url: String) -> usize { url.len() }\n",
     );
     assert!(!stderr.contains("error"), "{stderr}");
+}
+
+#[test]
+fn a_rename_inherited_from_the_workspace_says_what_to_write() {
+    let stderr = check_in(
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"member\"]\nresolver = \"3\"\n\n\
+                 [workspace.dependencies]\nbridge = { package = \"bridge-runtime\", path = \"RUNTIME\" }\n",
+            ),
+            (
+                "member/Cargo.toml",
+                "[package]\nname = \"member\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+                 [dependencies]\nbridge = { workspace = true }\n",
+            ),
+        ],
+        "member",
+        "#[bridge::offload(io)]\npub fn read(path: String) -> usize { path.len() }\n",
+    );
+    assert!(
+        stderr.contains("under the name `bridge`") && stderr.contains("add `crate = ::bridge`"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("error:").count(), 2, "{stderr}");
 }
