@@ -9,6 +9,8 @@ use bridge_runtime::{blocking, nonblocking, offload};
 
 #[path = "nonblocking/allow_forms.rs"]
 mod allow_forms;
+#[path = "nonblocking/formatting.rs"]
+mod formatting;
 #[path = "nonblocking/handed_on.rs"]
 mod handed_on;
 #[path = "nonblocking/locks.rs"]
@@ -183,6 +185,21 @@ async fn a_lock_around_a_file_compiles_and_runs() {
     let log = locks::Log::new(file);
     assert!(log.is_free().await);
     assert!(log.can_write().await);
+}
+
+#[tokio::test]
+async fn formatting_into_memory_and_tokio_compiles_and_runs() {
+    let (text, buf) = formatting::into_memory(formatting::Celsius(20)).await;
+    assert_eq!(text, "20 °C\n20 °C");
+    assert_eq!(buf, b"20");
+    let mut out = Vec::new();
+    assert!(formatting::into_a_generic(&mut out, &formatting::Celsius(-3)).await);
+    assert_eq!(out, "-3 °C\n".as_bytes());
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let written = formatting::through_tokio(dir.path().join("t.txt")).await;
+    assert_eq!(written.ok(), Some("21 °C\n".len() as u64));
+    let file = std::fs::File::open("Cargo.toml").expect("readable");
+    assert!(formatting::own_macro::counted(file).await);
 }
 
 #[tokio::test]

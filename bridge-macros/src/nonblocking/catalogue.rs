@@ -45,6 +45,8 @@ pub(super) enum Call {
     /// A method of a trait, when that trait is visibly in scope (a trait's
     /// method can only be called where the trait is imported).
     TraitMethod(&'static str, &'static str),
+    /// `write!` or `writeln!` (the name) into a value of this kind.
+    Formatted(Kind, &'static str),
 }
 
 /// One blocking API and its message: why it blocks, then what to write
@@ -59,7 +61,7 @@ const fn row(call: Call, message: &'static str) -> Row {
     Row { call, message }
 }
 
-use Call::{Method, Named, Path, TraitMethod};
+use Call::{Formatted, Method, Named, Path, TraitMethod};
 
 const SLEEP: &str = "`{call}` blocks the executor's thread, and every task waiting for it: use `tokio::time::sleep(..).await`";
 const DISK: &str = "`{call}` blocks the executor's thread on the disk: use `tokio::fs` (`.await` it), or move the work into an `#[offload(io)]` fn";
@@ -113,9 +115,13 @@ pub(super) const BLOCKING: &[Row] = &[
     row(
         Method(
             Kind::File,
-            "{read, read_exact, read_to_end, read_to_string, write, write_all, sync_all, sync_data, set_len}",
+            "{read, read_exact, read_to_end, read_to_string, write, write_all, write_fmt, sync_all, sync_data, set_len}",
         ),
         "`std::fs::File::{method}` blocks the executor's thread on the disk: use `tokio::fs::File`, or move the work into an `#[offload(io)]` fn",
+    ),
+    row(
+        Formatted(Kind::File, "{write, writeln}"),
+        "`{method}!` into a `std::fs::File` blocks the executor's thread on the disk: format into a `String` and `.write_all(..).await` it on a `tokio::fs::File`, or move the work into an `#[offload(io)]` fn",
     ),
     // Standard input.
     row(
@@ -149,6 +155,14 @@ pub(super) const BLOCKING: &[Row] = &[
             "{read, read_exact, read_to_end, read_to_string, write, write_all, peek}",
         ),
         "`std::net::TcpStream::{method}` blocks the executor's thread on the network: use `tokio::net::TcpStream` and `.{method}(..).await`",
+    ),
+    row(
+        Method(Kind::TcpStream, "write_fmt"),
+        "`std::net::TcpStream::write_fmt` blocks the executor's thread on the network: format into a `String` and `.write_all(..).await` it on a `tokio::net::TcpStream`",
+    ),
+    row(
+        Formatted(Kind::TcpStream, "{write, writeln}"),
+        "`{method}!` into a `std::net::TcpStream` blocks the executor's thread on the network: format into a `String` and `.write_all(..).await` it on a `tokio::net::TcpStream`",
     ),
     row(
         Method(
@@ -497,6 +511,8 @@ pub(super) struct Index {
     pub(super) methods: HashMap<(Kind, String), Row>,
     pub(super) named: HashMap<String, Row>,
     pub(super) trait_methods: HashMap<String, (String, Row)>,
+    /// `(kind, "writeln")`: a formatting macro into a value of that kind.
+    pub(super) formatted: HashMap<(Kind, String), Row>,
     pub(super) makers: HashMap<String, Made>,
     pub(super) types: HashMap<String, Kind>,
     pub(super) steps: HashMap<(Kind, String), Kind>,
@@ -522,6 +538,7 @@ fn build_index() -> Index {
         methods: HashMap::new(),
         named: HashMap::new(),
         trait_methods: HashMap::new(),
+        formatted: HashMap::new(),
         makers: HashMap::new(),
         types: HashMap::new(),
         steps: HashMap::new(),
@@ -553,6 +570,11 @@ fn build_index() -> Index {
                 index
                     .trait_methods
                     .insert(name.to_owned(), (trait_path.to_owned(), *row));
+            }
+            Formatted(kind, names) => {
+                for name in expand(names) {
+                    index.formatted.insert((kind, name), *row);
+                }
             }
         }
     }

@@ -375,3 +375,22 @@ impl S {
         None
     );
 }
+
+#[test]
+fn a_formatting_macro_into_a_file_is_reported_when_it_is_surely_std_s() {
+    // Without the file around the item, a bare `writeln` could be a macro
+    // imported outside it: only `std::writeln!` is surely std's.
+    let found = check(
+        "async fn f(file: std::fs::File, mut text: String) {
+            std::writeln!(file, \"a\");
+            writeln!(file, \"b\");
+            std::writeln!(text, \"c\");
+            std::write!(std::io::stdout(), \"d\");
+        }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("`writeln!` into a `std::fs::File`"),
+        "{found:?}"
+    );
+}

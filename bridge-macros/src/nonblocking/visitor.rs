@@ -710,12 +710,49 @@ impl<'w> Checker<'w> {
         if let Ok(mut args) =
             Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone())
         {
+            if let Some(into) = args.first() {
+                self.check_formatted(mac, &name, into);
+            }
             for arg in &mut args {
                 self.check_expr(arg, false);
             }
             if self.stripped != before {
                 mac.tokens = args.into_token_stream();
             }
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// Reports `write!(into, ..)` or `writeln!(into, ..)`, std's, into a
+    /// value whose writes block (`into` a `std::fs::File`): the macro calls
+    /// its `write_fmt`.
+    fn check_formatted(&mut self, mac: &syn::Macro, name: &str, into: &Expr) {
+        if !self.in_async || self.allowed > 0 {
+            return;
+        }
+        let Shape::Kind(kind) = self.origin(into) else {
+            return;
+        };
+        let Some(row) = catalogue::index()
+            .formatted
+            .get(&(kind, name.to_owned()))
+            .copied()
+        else {
+            return;
+        };
+        // std's macro: not declared in view nor imported from elsewhere
+        // (a `macro_rules! writeln` or a `use other::writeln` is not).
+        let std_macro = match self.world.resolve(self.place(), &Written::of(&mac.path)) {
+            Target::Extern(full) => match full.as_slice() {
+                [only] => only == name,
+                [krate, last] => ["std", "core"].contains(&krate.as_str()) && last == name,
+                _ => false,
+            },
+            _ => false,
+        };
+        if std_macro {
+            self.report(&mac.path, catalogue::message(&row, name, name));
         }
     }
 }
