@@ -359,8 +359,8 @@ pub use bridge_macros::blocking;
 /// | call | write instead |
 /// | --- | --- |
 /// | `std::thread::sleep`, `park`, `std::thread::scope`, a thread's `join` | `tokio::time::sleep(..).await`, `tokio::sync::Notify`, `spawn_blocking(..).await` |
-/// | `std::fs::*` functions, `File::open`/`create`, `OpenOptions::open`, a `File`'s reads and writes (`write!`/`writeln!` into it too) | `tokio::fs`, or an `#[offload(io)]` fn |
-/// | reading `std::io::stdin()` | `tokio::io::stdin()`, or an `#[offload(io)]` fn |
+/// | `std::fs::*` functions, `File::open`/`create`, `OpenOptions::open`, a `File`'s reads and writes (`write!`/`writeln!` into it, `std::io::read_to_string`/`copy` of it too) | `tokio::fs`, or an `#[offload(io)]` fn |
+/// | reading `std::io::stdin()`, also by `std::io::read_to_string`/`copy` | `tokio::io::stdin()`, or an `#[offload(io)]` fn |
 /// | any `block_on` (but a fn or a method of your own by that name), `Runtime::new` | `.await` it |
 /// | a `#[blocking]` fn, the sync original kept by `#[offload(.., keep = ..)]`, `Dedicated::call_blocking` | the async version, `.await`ed |
 /// | tokio's `blocking_recv`, `blocking_send`, `blocking_lock`, `blocking_read`, `blocking_write` (they panic inside a runtime) | `.recv().await`, `.send(..).await`, .. |

@@ -17,6 +17,8 @@ mod handed_on;
 mod locks;
 #[path = "nonblocking/own_names.rs"]
 mod own_names;
+#[path = "nonblocking/readers.rs"]
+mod readers;
 #[path = "nonblocking/tokio_imports.rs"]
 mod tokio_imports;
 
@@ -200,6 +202,15 @@ async fn formatting_into_memory_and_tokio_compiles_and_runs() {
     assert_eq!(written.ok(), Some("21 °C\n".len() as u64));
     let file = std::fs::File::open("Cargo.toml").expect("readable");
     assert!(formatting::own_macro::counted(file).await);
+}
+
+#[tokio::test]
+async fn reads_of_memory_and_tokio_compile_and_run() {
+    let (text, copied) = readers::in_memory(b"abc").await.expect("in memory");
+    assert_eq!((text.as_str(), copied.as_slice()), ("abc", &b"abc"[..]));
+    assert_eq!(readers::from_a_generic(&b"abcd"[..]).await, 4);
+    let copied = readers::through_tokio(b"xy").await.expect("in memory");
+    assert_eq!(copied, b"xy");
 }
 
 #[tokio::test]

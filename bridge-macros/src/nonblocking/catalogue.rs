@@ -47,6 +47,9 @@ pub(super) enum Call {
     TraitMethod(&'static str, &'static str),
     /// `write!` or `writeln!` (the name) into a value of this kind.
     Formatted(Kind, &'static str),
+    /// A fn, by its full path, given a value of this kind as an argument,
+    /// which it reads or writes (`std::io::read_to_string(std::io::stdin())`).
+    Given(&'static str, Kind),
 }
 
 /// One blocking API and its message: why it blocks, then what to write
@@ -61,7 +64,7 @@ const fn row(call: Call, message: &'static str) -> Row {
     Row { call, message }
 }
 
-use Call::{Formatted, Method, Named, Path, TraitMethod};
+use Call::{Formatted, Given, Method, Named, Path, TraitMethod};
 
 const SLEEP: &str = "`{call}` blocks the executor's thread, and every task waiting for it: use `tokio::time::sleep(..).await`";
 const DISK: &str = "`{call}` blocks the executor's thread on the disk: use `tokio::fs` (`.await` it), or move the work into an `#[offload(io)]` fn";
@@ -130,6 +133,18 @@ pub(super) const BLOCKING: &[Row] = &[
             "{read_line, read_to_string, read_to_end, read, read_exact, lines}",
         ),
         "reading `std::io::stdin` (`.{method}`) blocks the executor's thread until the user types: use `tokio::io::stdin()`, or read it in an `#[offload(io)]` fn",
+    ),
+    row(
+        Given("std::io::{read_to_string, copy}", Kind::Stdin),
+        "`{call}` of `std::io::stdin()` blocks the executor's thread until the user types: use `tokio::io::stdin()`, or read it in an `#[offload(io)]` fn",
+    ),
+    row(
+        Given("std::io::{read_to_string, copy}", Kind::File),
+        "`{call}` of a `std::fs::File` blocks the executor's thread on the disk: use `tokio::fs::File` and `tokio::io`, or move the work into an `#[offload(io)]` fn",
+    ),
+    row(
+        Given("std::io::{read_to_string, copy}", Kind::TcpStream),
+        "`{call}` of a `std::net::TcpStream` blocks the executor's thread on the network: use `tokio::net::TcpStream` and `tokio::io`",
     ),
     // Child processes.
     row(
@@ -513,6 +528,8 @@ pub(super) struct Index {
     pub(super) trait_methods: HashMap<String, (String, Row)>,
     /// `(kind, "writeln")`: a formatting macro into a value of that kind.
     pub(super) formatted: HashMap<(Kind, String), Row>,
+    /// `(path, kind)`: a fn given a value of that kind.
+    pub(super) given: HashMap<(String, Kind), Row>,
     pub(super) makers: HashMap<String, Made>,
     pub(super) types: HashMap<String, Kind>,
     pub(super) steps: HashMap<(Kind, String), Kind>,
@@ -539,6 +556,7 @@ fn build_index() -> Index {
         named: HashMap::new(),
         trait_methods: HashMap::new(),
         formatted: HashMap::new(),
+        given: HashMap::new(),
         makers: HashMap::new(),
         types: HashMap::new(),
         steps: HashMap::new(),
@@ -574,6 +592,12 @@ fn build_index() -> Index {
             Formatted(kind, names) => {
                 for name in expand(names) {
                     index.formatted.insert((kind, name), *row);
+                }
+            }
+            Given(pattern, kind) => {
+                for path in expand(pattern) {
+                    mentioned.push(path.clone());
+                    index.given.insert((path, kind), *row);
                 }
             }
         }

@@ -394,3 +394,24 @@ fn a_formatting_macro_into_a_file_is_reported_when_it_is_surely_std_s() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_file_or_stdin_given_to_a_reading_fn_of_std_is_reported() {
+    let found = check(
+        "async fn f(file: std::fs::File, bytes: &[u8]) {
+            std::io::read_to_string(file);
+            std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            std::io::read_to_string(bytes);
+            tokio::io::copy(&mut std::io::stdin(), &mut out);
+        }",
+    );
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].starts_with("`std::io::read_to_string` of a `std::fs::File`"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].starts_with("`std::io::copy` of `std::io::stdin()`"),
+        "{found:?}"
+    );
+}

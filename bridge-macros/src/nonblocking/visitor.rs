@@ -529,7 +529,8 @@ impl<'w> Checker<'w> {
             Target::Extern(full) => catalogue::index()
                 .paths
                 .get(&full.join("::"))
-                .map(|row| catalogue::message(row, &shown, &last)),
+                .map(|row| catalogue::message(row, &shown, &last))
+                .or_else(|| self.given_message(call, &shown)),
             Target::Fn(Some(blocker)) => Some(blocker_message(blocker, &last)),
             Target::AssocFn(t, name) => match self.world.types[*t].methods.get(name) {
                 Some(Some(blocker)) => Some(blocker_message(blocker, name)),
@@ -544,6 +545,19 @@ impl<'w> Checker<'w> {
             }
             None => false,
         }
+    }
+
+    /// The message for a fn (`shown` in full) given a value it reads or
+    /// writes: `std::io::read_to_string(std::io::stdin())`.
+    fn given_message(&self, call: &syn::ExprCall, shown: &str) -> Option<String> {
+        let index = catalogue::index();
+        call.args.iter().find_map(|arg| match self.origin(arg) {
+            Shape::Kind(kind) => index
+                .given
+                .get(&(shown.to_owned(), kind))
+                .map(|row| catalogue::message(row, shown, shown)),
+            _ => None,
+        })
     }
 
     /// Reports `call` if it blocks; `true` if it was reported.
