@@ -211,6 +211,9 @@ async fn reads_of_memory_and_tokio_compile_and_run() {
     assert_eq!(readers::from_a_generic(&b"abcd"[..]).await, 4);
     let copied = readers::through_tokio(b"xy").await.expect("in memory");
     assert_eq!(copied, b"xy");
+    let read = readers::by_trait_path(b"pqr").await.expect("in memory");
+    assert_eq!(read, b"pqr");
+    assert!(readers::tokio_command_by_path().await);
 }
 
 #[tokio::test]

@@ -329,6 +329,11 @@ pub(super) const TYPES: &[(&str, Kind)] = &[
     ("rayon::ThreadPool", Kind::RayonPool),
 ];
 
+/// Traits whose methods, called by path on a value
+/// (`std::io::Read::read_to_end(&mut file, ..)`), block as the same method
+/// called on it does.
+pub(super) const IO_TRAITS: &[&str] = &["std::io::{Read, Write, BufRead}"];
+
 /// Methods that turn one kind into another (builders, `spawn`).
 pub(super) const STEPS: &[(Kind, &str, Kind)] = &[
     (
@@ -533,6 +538,7 @@ pub(super) struct Index {
     pub(super) makers: HashMap<String, Made>,
     pub(super) types: HashMap<String, Kind>,
     pub(super) steps: HashMap<(Kind, String), Kind>,
+    pub(super) io_traits: HashSet<String>,
     pub(super) wrappers: HashSet<String>,
     /// Of `wrappers`, and of the types `wrapping_calls` make, the locks.
     pub(super) locks: HashSet<String>,
@@ -560,6 +566,7 @@ fn build_index() -> Index {
         makers: HashMap::new(),
         types: HashMap::new(),
         steps: HashMap::new(),
+        io_traits: HashSet::new(),
         wrappers: HashSet::new(),
         locks: HashSet::new(),
         wrapping_calls: HashSet::new(),
@@ -617,6 +624,12 @@ fn build_index() -> Index {
     for (kind, names, to) in STEPS {
         for name in expand(names) {
             index.steps.insert((*kind, name), *to);
+        }
+    }
+    for pattern in IO_TRAITS {
+        for path in expand(pattern) {
+            mentioned.push(path.clone());
+            index.io_traits.insert(path);
         }
     }
     for pattern in WRAPPERS {

@@ -415,3 +415,24 @@ fn a_file_or_stdin_given_to_a_reading_fn_of_std_is_reported() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_method_called_by_its_path_is_reported_as_on_the_value() {
+    let found = check(
+        "async fn f(mut file: std::fs::File, mut c: std::process::Command, mut bytes: &[u8]) {
+            std::io::Write::write_all(&mut file, b\"a\");
+            std::process::Command::status(&mut c);
+            std::sync::mpsc::Receiver::recv(&rx);
+            std::io::Read::read_to_end(&mut bytes, &mut v);
+            std::io::Write::flush(&mut file);
+            std::process::Command::arg(&mut c, \"x\");
+        }",
+    );
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found[0].starts_with("`std::fs::File::write_all`"),
+        "{found:?}"
+    );
+    assert!(found[1].starts_with("`Command::status`"), "{found:?}");
+    assert!(found[2].starts_with("`Receiver::recv`"), "{found:?}");
+}

@@ -530,7 +530,8 @@ impl<'w> Checker<'w> {
                 .paths
                 .get(&full.join("::"))
                 .map(|row| catalogue::message(row, &shown, &last))
-                .or_else(|| self.given_message(call, &shown)),
+                .or_else(|| self.given_message(call, &shown))
+                .or_else(|| self.by_path_message(full, call)),
             Target::Fn(Some(blocker)) => Some(blocker_message(blocker, &last)),
             Target::AssocFn(t, name) => match self.world.types[*t].methods.get(name) {
                 Some(Some(blocker)) => Some(blocker_message(blocker, name)),
@@ -558,6 +559,25 @@ impl<'w> Checker<'w> {
                 .map(|row| catalogue::message(row, shown, shown)),
             _ => None,
         })
+    }
+
+    /// The message for a method called by its path: `Command::output(&mut c)`
+    /// (the type's path says what the value is), or
+    /// `std::io::Read::read_to_end(&mut file, ..)` (the first argument does).
+    fn by_path_message(&self, full: &[String], call: &syn::ExprCall) -> Option<String> {
+        let index = catalogue::index();
+        let (method, owner) = full.split_last()?;
+        let owner = owner.join("::");
+        let kind = match index.types.get(&owner) {
+            Some(kind) => *kind,
+            None if index.io_traits.contains(&owner) => match self.origin(call.args.first()?) {
+                Shape::Kind(kind) => kind,
+                _ => return None,
+            },
+            None => return None,
+        };
+        let row = index.methods.get(&(kind, method.clone()))?;
+        Some(catalogue::message(row, method, method))
     }
 
     /// Reports `call` if it blocks; `true` if it was reported.

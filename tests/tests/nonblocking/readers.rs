@@ -1,7 +1,8 @@
 //! std's reading fns and std's I/O traits called by path, on what is not
 //! a file, a socket or standard input: bytes in memory, a generic reader,
-//! tokio's types. None of them is reported (on `std::io::stdin()` they
-//! are: `ui-tests/nonblocking/stdin_read_to_string.rs`).
+//! tokio's types. None of them is reported (on `std::io::stdin()` or a
+//! `std::fs::File` they are: `ui-tests/nonblocking/stdin_read_to_string.rs`,
+//! `file_read_by_trait_path.rs`).
 
 use bridge_runtime::nonblocking;
 
@@ -25,4 +26,27 @@ pub async fn through_tokio(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut copied = Vec::new();
     tokio::io::copy(&mut reader, &mut copied).await?;
     Ok(copied)
+}
+
+#[nonblocking]
+pub async fn by_trait_path(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut reader = bytes;
+    let mut read = Vec::new();
+    std::io::Read::read_to_end(&mut reader, &mut read)?;
+    let mut written = Vec::new();
+    std::io::Write::write_all(&mut written, &read)?;
+    let mut again = Vec::new();
+    let mut reader = bytes;
+    tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut again).await?;
+    assert_eq!(again, written);
+    Ok(written)
+}
+
+/// tokio's `Command::output` by its path: a future, made here and not run.
+#[nonblocking]
+pub async fn tokio_command_by_path() -> bool {
+    let mut command = tokio::process::Command::new("ls");
+    let pending = tokio::process::Command::output(&mut command);
+    drop(pending);
+    command.as_std().get_program() == "ls"
 }
