@@ -437,7 +437,9 @@ pub use bridge_macros::blocking;
 /// (`std::process::Command::output(&mut c)`), or for std's `Read`, `Write`
 /// and `BufRead`, by what the first argument is
 /// (`std::io::Read::read_to_end(&mut file, ..)`). A call that is `.await`ed
-/// is async, whatever its name.
+/// is async, whatever its name, but for the sync fns of std and other
+/// crates that it knows by their path: `futures::executor::block_on(..).await`
+/// blocks in `block_on`, and awaits what it returns.
 ///
 /// # What it cannot see
 ///

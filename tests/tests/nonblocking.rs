@@ -224,6 +224,7 @@ async fn own_items_named_like_std_compile_and_run() {
     let slots = own_names::Slots;
     assert_eq!(own_names::books_through_a_trait(&slots, &slots).await, 12);
     assert_eq!(own_names::lays_out().await, 6);
+    assert_eq!(own_names::awaits_its_own_block_on().await, 5);
     assert_eq!(own_names::made_by_macros::paced().await, 4);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

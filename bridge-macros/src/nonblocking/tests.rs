@@ -194,12 +194,24 @@ fn a_sync_closure_handed_to_an_awaited_call_runs_elsewhere() {
 }
 
 #[test]
-fn an_awaited_call_is_async_whatever_its_name() {
+fn an_awaited_call_is_async_whatever_its_name_but_a_sync_fn_of_the_catalogue() {
+    // `futures::executor::block_on` is a sync fn: awaiting what it returns
+    // does not make it async.
     let found = check(
-        "async fn f(h: Handle) { h.block_on(x); h.spawn(y).await; futures::executor::block_on(z).await; }",
+        "async fn f(h: Handle) {
+            h.block_on(x);
+            h.spawn(y).await;
+            h.block_on(y).await;
+            block_on(w).await;
+            futures::executor::block_on(z).await;
+        }",
     );
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("`block_on`"));
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("`block_on`"), "{found:?}");
+    assert!(
+        found[1].starts_with("`futures::executor::block_on`"),
+        "{found:?}"
+    );
 }
 
 #[test]

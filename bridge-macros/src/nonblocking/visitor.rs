@@ -1,6 +1,7 @@
 //! The visitor over async bodies: every call of a blocking API made in
 //! async code (an `async fn`, an async block or closure) and not `.await`ed
-//! is a finding at that call. It also removes the `#[allow_blocking]`
+//! is a finding at that call; a sync fn the catalogue names by its path is
+//! one even when what it returns is `.await`ed. It also removes the `#[allow_blocking]`
 //! markers it honours, and notes those that sit where they cannot go.
 //!
 //! Sync code is not checked: nested sync fns, and closures handed to a call
@@ -319,7 +320,13 @@ impl<'w> Checker<'w> {
         let checking = self.in_async && !awaited && self.allowed == 0;
         match expr {
             Expr::Call(call) => {
-                let reported = checking && self.check_call(call);
+                let reported = if checking {
+                    self.check_call(call)
+                } else if awaited && self.in_async && self.allowed == 0 {
+                    self.check_awaited_call(call)
+                } else {
+                    false
+                };
                 match callee_name(&call.func).as_deref() {
                     Some(allow::ALLOW) => {
                         self.allowed += 1;
@@ -541,6 +548,37 @@ impl<'w> Checker<'w> {
         };
         match message {
             Some(message) => {
+                self.report(&call.func, message);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Reports an `.await`ed call of a fn the catalogue names by its path:
+    /// those are sync fns of std and other crates, which block before
+    /// anything is awaited (`futures::executor::block_on(..).await` awaits
+    /// what `block_on` returns). `true` if it was reported.
+    fn check_awaited_call(&mut self, call: &syn::ExprCall) -> bool {
+        let Expr::Path(func) = &*call.func else {
+            return false;
+        };
+        if func.qself.is_some() {
+            return false;
+        }
+        let written = Written::of(&func.path);
+        if written.segments.len() == 1 && self.vars.contains_key(&written.segments[0]) {
+            return false;
+        }
+        let Target::Extern(full) = self.world.resolve(self.place(), &written) else {
+            return false;
+        };
+        let (Some(last), shown) = (full.last(), full.join("::")) else {
+            return false;
+        };
+        match catalogue::index().paths.get(&shown) {
+            Some(row) => {
+                let message = catalogue::message(row, &shown, last);
                 self.report(&call.func, message);
                 true
             }
