@@ -366,7 +366,7 @@ pub use bridge_macros::blocking;
 /// | tokio's `blocking_recv`, `blocking_send`, `blocking_lock`, `blocking_read`, `blocking_write` (they panic inside a runtime) | `.recv().await`, `.send(..).await`, .. |
 /// | `std::process::Command`'s `output`, `status`, `spawn().wait()` | `tokio::process` |
 /// | `std::net` connects, accepts, stream and UDP I/O; `to_socket_addrs` (blocking DNS) | `tokio::net`, `tokio::net::lookup_host` |
-/// | `std::sync::mpsc` receives, `SyncSender::send`, `Condvar::wait*`, `Barrier::wait` | `tokio::sync` |
+/// | `std::sync::mpsc` receives (`recv`, `iter`, a `for` loop over a receiver), `SyncSender::send`, `Condvar::wait*`, `Barrier::wait` | `tokio::sync` |
 /// | rayon's `ThreadPool::install`, `rayon::scope`, `rayon::join` | an `#[offload(cpu)]` fn |
 ///
 /// Calls inside the arguments of `println!`, `format!`, `write!`,

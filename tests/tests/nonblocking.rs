@@ -9,6 +9,8 @@ use bridge_runtime::{blocking, nonblocking, offload};
 
 #[path = "nonblocking/allow_forms.rs"]
 mod allow_forms;
+#[path = "nonblocking/channels.rs"]
+mod channels;
 #[path = "nonblocking/formatting.rs"]
 mod formatting;
 #[path = "nonblocking/handed_on.rs"]
@@ -202,6 +204,12 @@ async fn formatting_into_memory_and_tokio_compiles_and_runs() {
     assert_eq!(written.ok(), Some("21 °C\n".len() as u64));
     let file = std::fs::File::open("Cargo.toml").expect("readable");
     assert!(formatting::own_macro::counted(file).await);
+}
+
+#[tokio::test]
+async fn loops_that_do_not_wait_on_std_channels_compile_and_run() {
+    assert_eq!(channels::summed(vec![1, 2]).await, 21);
+    assert_eq!(channels::through_tokio().await, 6);
 }
 
 #[tokio::test]

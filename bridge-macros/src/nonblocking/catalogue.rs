@@ -50,6 +50,8 @@ pub(super) enum Call {
     /// A fn, by its full path, given a value of this kind as an argument,
     /// which it reads or writes (`std::io::read_to_string(std::io::stdin())`).
     Given(&'static str, Kind),
+    /// `for .. in` a value of this kind, or a reference to one.
+    Iterated(Kind),
 }
 
 /// One blocking API and its message: why it blocks, then what to write
@@ -64,7 +66,7 @@ const fn row(call: Call, message: &'static str) -> Row {
     Row { call, message }
 }
 
-use Call::{Formatted, Given, Method, Named, Path, TraitMethod};
+use Call::{Formatted, Given, Iterated, Method, Named, Path, TraitMethod};
 
 const SLEEP: &str = "`{call}` blocks the executor's thread, and every task waiting for it: use `tokio::time::sleep(..).await`";
 const DISK: &str = "`{call}` blocks the executor's thread on the disk: use `tokio::fs` (`.await` it), or move the work into an `#[offload(io)]` fn";
@@ -198,6 +200,10 @@ pub(super) const BLOCKING: &[Row] = &[
     row(
         Method(Kind::Receiver, "{recv, recv_timeout, iter}"),
         "`Receiver::{method}` of `std::sync::mpsc` waits on the executor's thread: use `tokio::sync::mpsc` and `.recv().await`",
+    ),
+    row(
+        Iterated(Kind::Receiver),
+        "`for .. in` a `Receiver` of `std::sync::mpsc` waits for each message on the executor's thread: use `tokio::sync::mpsc` and `while let Some(..) = rx.recv().await`",
     ),
     row(
         Method(Kind::SyncSender, "send"),
@@ -535,6 +541,8 @@ pub(super) struct Index {
     pub(super) formatted: HashMap<(Kind, String), Row>,
     /// `(path, kind)`: a fn given a value of that kind.
     pub(super) given: HashMap<(String, Kind), Row>,
+    /// `for .. in` a value of that kind.
+    pub(super) iterated: HashMap<Kind, Row>,
     pub(super) makers: HashMap<String, Made>,
     pub(super) types: HashMap<String, Kind>,
     pub(super) steps: HashMap<(Kind, String), Kind>,
@@ -563,6 +571,7 @@ fn build_index() -> Index {
         trait_methods: HashMap::new(),
         formatted: HashMap::new(),
         given: HashMap::new(),
+        iterated: HashMap::new(),
         makers: HashMap::new(),
         types: HashMap::new(),
         steps: HashMap::new(),
@@ -600,6 +609,9 @@ fn build_index() -> Index {
                 for name in expand(names) {
                     index.formatted.insert((kind, name), *row);
                 }
+            }
+            Iterated(kind) => {
+                index.iterated.insert(kind, *row);
             }
             Given(pattern, kind) => {
                 for path in expand(pattern) {

@@ -448,3 +448,21 @@ fn a_method_called_by_its_path_is_reported_as_on_the_value() {
     assert!(found[1].starts_with("`Command::status`"), "{found:?}");
     assert!(found[2].starts_with("`Receiver::recv`"), "{found:?}");
 }
+
+#[test]
+fn a_for_loop_over_a_std_receiver_is_reported() {
+    let found = check(
+        "async fn f(rx: std::sync::mpsc::Receiver<u8>, values: Vec<u8>) {
+            for x in rx.try_iter() {}
+            for x in values {}
+            for x in &rx {}
+            let rx = tokio_channel();
+            for x in rx {}
+        }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("`for .. in` a `Receiver`"),
+        "{found:?}"
+    );
+}

@@ -374,6 +374,12 @@ impl<'w> Checker<'w> {
             }
             Expr::ForLoop(for_loop) => {
                 self.check_expr(&mut for_loop.expr, false);
+                if checking
+                    && let Shape::Kind(kind) = self.origin(&for_loop.expr)
+                    && let Some(row) = catalogue::index().iterated.get(&kind)
+                {
+                    self.report(&for_loop.expr, catalogue::message(row, "for", "for"));
+                }
                 let outer = self.vars.clone();
                 self.bind(&for_loop.pat, Shape::Unknown);
                 self.visit_block_mut(&mut for_loop.body);
