@@ -432,7 +432,9 @@ pub use bridge_macros::blocking;
 /// `self::`, `super::` and `crate::` paths reach `#[blocking]` fns; a type
 /// alias of tokio's `Runtime` is followed. A value is followed from the
 /// `let`, parameter type, struct field or `static` that shows what it is,
-/// through `Arc`, `Mutex`, `unwrap` and `?`. A method called by its path
+/// through `Arc`, `Mutex`, `unwrap` and `?`, and from a `Vec` or `VecDeque`
+/// of them to the variable of a `for` loop over it
+/// (`for h in handles { h.join() }`). A method called by its path
 /// is judged as the same method called on the value: by the type's path
 /// (`std::process::Command::output(&mut c)`), or for std's `Read`, `Write`
 /// and `BufRead`, by what the first argument is

@@ -210,6 +210,11 @@ async fn formatting_into_memory_and_tokio_compiles_and_runs() {
 async fn loops_that_do_not_wait_on_std_channels_compile_and_run() {
     assert_eq!(channels::summed(vec![1, 2]).await, 21);
     assert_eq!(channels::through_tokio().await, 6);
+    let tasks = vec![tokio::spawn(async { 1 }), tokio::spawn(async { 2 })];
+    let threads = vec![std::thread::spawn(|| 10), std::thread::spawn(|| 20)];
+    let words = vec![vec!["a", "b"], vec!["c"]];
+    let (total, joined, text) = channels::handles(tasks, threads, words).await;
+    assert_eq!((total, joined, text.as_str()), (3, 30, "a bc"));
 }
 
 #[tokio::test]

@@ -391,6 +391,14 @@ pub(super) const KEEP_METHODS: &[&str] = &[
     "by_ref",
 ];
 
+/// Collections whose elements a `for` loop binds: `hs: Vec<JoinHandle<()>>`
+/// makes `h` of `for h in hs` a `JoinHandle`.
+pub(super) const COLLECTIONS: &[&str] = &["std::vec::Vec", "std::collections::VecDeque"];
+/// The methods of a collection that give its elements to a `for` loop as
+/// the collection itself does.
+pub(super) const EACH_METHODS: &[&str] =
+    &["into_iter", "iter", "iter_mut", "drain", "rev", "by_ref"];
+
 /// Types and constructors that hold one value and are looked through:
 /// `Arc<Condvar>`, `Mutex<Receiver<T>>`, `Some(rx)`, `Arc::new(pool)`.
 pub(super) const WRAPPERS: &[&str] = &[
@@ -443,6 +451,7 @@ pub(super) const PRELUDE: &[(&str, &str)] = &[
     ("Some", "std::option::Option::Some"),
     ("Ok", "std::result::Result::Ok"),
     ("Box", "std::boxed::Box"),
+    ("Vec", "std::vec::Vec"),
     ("Option", "std::option::Option"),
     ("Result", "std::result::Result"),
 ];
@@ -547,6 +556,7 @@ pub(super) struct Index {
     pub(super) types: HashMap<String, Kind>,
     pub(super) steps: HashMap<(Kind, String), Kind>,
     pub(super) io_traits: HashSet<String>,
+    pub(super) collections: HashSet<String>,
     pub(super) wrappers: HashSet<String>,
     /// Of `wrappers`, and of the types `wrapping_calls` make, the locks.
     pub(super) locks: HashSet<String>,
@@ -576,6 +586,7 @@ fn build_index() -> Index {
         types: HashMap::new(),
         steps: HashMap::new(),
         io_traits: HashSet::new(),
+        collections: HashSet::new(),
         wrappers: HashSet::new(),
         locks: HashSet::new(),
         wrapping_calls: HashSet::new(),
@@ -643,6 +654,10 @@ fn build_index() -> Index {
             mentioned.push(path.clone());
             index.io_traits.insert(path);
         }
+    }
+    for path in COLLECTIONS {
+        mentioned.push((*path).to_owned());
+        index.collections.insert((*path).to_owned());
     }
     for pattern in WRAPPERS {
         for path in expand(pattern) {

@@ -466,3 +466,16 @@ fn a_for_loop_over_a_std_receiver_is_reported() {
         "{found:?}"
     );
 }
+
+#[test]
+fn the_elements_of_a_vec_of_a_known_kind_are_of_that_kind() {
+    let found = check(
+        "async fn f(hs: std::vec::Vec<std::thread::JoinHandle<()>>, more: std::vec::Vec<std::thread::JoinHandle<()>>) {
+            for h in more.iter().enumerate() { h.join(); }
+            for h in hs.get(0) { h.join(); }
+            for h in hs { h.join(); }
+        }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`JoinHandle::join`"), "{found:?}");
+}

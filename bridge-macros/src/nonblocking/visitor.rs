@@ -380,8 +380,9 @@ impl<'w> Checker<'w> {
                 {
                     self.report(&for_loop.expr, catalogue::message(row, "for", "for"));
                 }
+                let element = self.origin(&for_loop.expr).each();
                 let outer = self.vars.clone();
-                self.bind(&for_loop.pat, Shape::Unknown);
+                self.bind(&for_loop.pat, element);
                 self.visit_block_mut(&mut for_loop.body);
                 self.vars = outer;
             }

@@ -48,3 +48,31 @@ pub async fn through_tokio() -> u32 {
     }
     total
 }
+
+/// tokio's handles in a `Vec`, awaited; std's handed to a blocking thread
+/// that joins them; and a `Vec` of values whose `join` is not a thread's.
+#[nonblocking]
+pub async fn handles(
+    tasks: Vec<tokio::task::JoinHandle<u32>>,
+    threads: Vec<std::thread::JoinHandle<u32>>,
+    words: Vec<Vec<&'static str>>,
+) -> (u32, u32, String) {
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.unwrap_or(0);
+    }
+    let joined = tokio::task::spawn_blocking(move || {
+        let mut sum = 0;
+        for thread in threads {
+            sum += thread.join().unwrap_or(0);
+        }
+        sum
+    })
+    .await
+    .unwrap_or(0);
+    let mut text = String::new();
+    for line in words {
+        text.push_str(&line.join(" "));
+    }
+    (total, joined, text)
+}
