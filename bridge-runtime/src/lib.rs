@@ -359,14 +359,14 @@ pub use bridge_macros::blocking;
 /// | call | write instead |
 /// | --- | --- |
 /// | `std::thread::sleep`, `park`, `std::thread::scope`, a thread's `join` | `tokio::time::sleep(..).await`, `tokio::sync::Notify`, `spawn_blocking(..).await` |
-/// | `std::fs::*` functions, `File::open`/`create`, `OpenOptions::open`, a `File`'s reads and writes | `tokio::fs`, or an `#[offload(io)]` fn |
-/// | reading `std::io::stdin()` | `tokio::io::stdin()`, or an `#[offload(io)]` fn |
+/// | `std::fs::*` functions, `File::open`/`create`, `OpenOptions::open`, a `File`'s reads and writes (`write!`/`writeln!` into it, `std::io::read_to_string`/`copy` of it too) | `tokio::fs`, or an `#[offload(io)]` fn |
+/// | reading `std::io::stdin()`, also by `std::io::read_to_string`/`copy` | `tokio::io::stdin()`, or an `#[offload(io)]` fn |
 /// | any `block_on` (but a fn or a method of your own by that name), `Runtime::new` | `.await` it |
 /// | a `#[blocking]` fn, the sync original kept by `#[offload(.., keep = ..)]`, `Dedicated::call_blocking` | the async version, `.await`ed |
 /// | tokio's `blocking_recv`, `blocking_send`, `blocking_lock`, `blocking_read`, `blocking_write` (they panic inside a runtime) | `.recv().await`, `.send(..).await`, .. |
 /// | `std::process::Command`'s `output`, `status`, `spawn().wait()` | `tokio::process` |
 /// | `std::net` connects, accepts, stream and UDP I/O; `to_socket_addrs` (blocking DNS) | `tokio::net`, `tokio::net::lookup_host` |
-/// | `std::sync::mpsc` receives, `SyncSender::send`, `Condvar::wait*`, `Barrier::wait` | `tokio::sync` |
+/// | `std::sync::mpsc` receives (`recv`, `iter`, a `for` loop over a receiver), `SyncSender::send`, `Condvar::wait*`, `Barrier::wait` | `tokio::sync` |
 /// | rayon's `ThreadPool::install`, `rayon::scope`, `rayon::join` | an `#[offload(cpu)]` fn |
 ///
 /// Calls inside the arguments of `println!`, `format!`, `write!`,
@@ -432,8 +432,16 @@ pub use bridge_macros::blocking;
 /// `self::`, `super::` and `crate::` paths reach `#[blocking]` fns; a type
 /// alias of tokio's `Runtime` is followed. A value is followed from the
 /// `let`, parameter type, struct field or `static` that shows what it is,
-/// through `Arc`, `Mutex`, `unwrap` and `?`. A call that is `.await`ed is
-/// async, whatever its name.
+/// through `Arc`, `Mutex`, `unwrap` and `?`, and from a `Vec` or `VecDeque`
+/// of them to the variable of a `for` loop over it
+/// (`for h in handles { h.join() }`). A method called by its path
+/// is judged as the same method called on the value: by the type's path
+/// (`std::process::Command::output(&mut c)`), or for std's `Read`, `Write`
+/// and `BufRead`, by what the first argument is
+/// (`std::io::Read::read_to_end(&mut file, ..)`). A call that is `.await`ed
+/// is async, whatever its name, but for the sync fns of std and other
+/// crates that it knows by their path: `futures::executor::block_on(..).await`
+/// blocks in `block_on`, and awaits what it returns.
 ///
 /// # What it cannot see
 ///

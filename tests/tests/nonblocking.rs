@@ -9,12 +9,18 @@ use bridge_runtime::{blocking, nonblocking, offload};
 
 #[path = "nonblocking/allow_forms.rs"]
 mod allow_forms;
+#[path = "nonblocking/channels.rs"]
+mod channels;
+#[path = "nonblocking/formatting.rs"]
+mod formatting;
 #[path = "nonblocking/handed_on.rs"]
 mod handed_on;
 #[path = "nonblocking/locks.rs"]
 mod locks;
 #[path = "nonblocking/own_names.rs"]
 mod own_names;
+#[path = "nonblocking/readers.rs"]
+mod readers;
 #[path = "nonblocking/tokio_imports.rs"]
 mod tokio_imports;
 
@@ -186,6 +192,44 @@ async fn a_lock_around_a_file_compiles_and_runs() {
 }
 
 #[tokio::test]
+async fn formatting_into_memory_and_tokio_compiles_and_runs() {
+    let (text, buf) = formatting::into_memory(formatting::Celsius(20)).await;
+    assert_eq!(text, "20 °C\n20 °C");
+    assert_eq!(buf, b"20");
+    let mut out = Vec::new();
+    assert!(formatting::into_a_generic(&mut out, &formatting::Celsius(-3)).await);
+    assert_eq!(out, "-3 °C\n".as_bytes());
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let written = formatting::through_tokio(dir.path().join("t.txt")).await;
+    assert_eq!(written.ok(), Some("21 °C\n".len() as u64));
+    let file = std::fs::File::open("Cargo.toml").expect("readable");
+    assert!(formatting::own_macro::counted(file).await);
+}
+
+#[tokio::test]
+async fn loops_that_do_not_wait_on_std_channels_compile_and_run() {
+    assert_eq!(channels::summed(vec![1, 2]).await, 21);
+    assert_eq!(channels::through_tokio().await, 6);
+    let tasks = vec![tokio::spawn(async { 1 }), tokio::spawn(async { 2 })];
+    let threads = vec![std::thread::spawn(|| 10), std::thread::spawn(|| 20)];
+    let words = vec![vec!["a", "b"], vec!["c"]];
+    let (total, joined, text) = channels::handles(tasks, threads, words).await;
+    assert_eq!((total, joined, text.as_str()), (3, 30, "a bc"));
+}
+
+#[tokio::test]
+async fn reads_of_memory_and_tokio_compile_and_run() {
+    let (text, copied) = readers::in_memory(b"abc").await.expect("in memory");
+    assert_eq!((text.as_str(), copied.as_slice()), ("abc", &b"abc"[..]));
+    assert_eq!(readers::from_a_generic(&b"abcd"[..]).await, 4);
+    let copied = readers::through_tokio(b"xy").await.expect("in memory");
+    assert_eq!(copied, b"xy");
+    let read = readers::by_trait_path(b"pqr").await.expect("in memory");
+    assert_eq!(read, b"pqr");
+    assert!(readers::tokio_command_by_path().await);
+}
+
+#[tokio::test]
 async fn own_items_named_like_std_compile_and_run() {
     assert_eq!(own_names::uses_own_names().await, 5);
     assert_eq!(own_names::service::cached("abc").await, 3);
@@ -193,6 +237,7 @@ async fn own_items_named_like_std_compile_and_run() {
     let slots = own_names::Slots;
     assert_eq!(own_names::books_through_a_trait(&slots, &slots).await, 12);
     assert_eq!(own_names::lays_out().await, 6);
+    assert_eq!(own_names::awaits_its_own_block_on().await, 5);
     assert_eq!(own_names::made_by_macros::paced().await, 4);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

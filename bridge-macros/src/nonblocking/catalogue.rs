@@ -45,6 +45,13 @@ pub(super) enum Call {
     /// A method of a trait, when that trait is visibly in scope (a trait's
     /// method can only be called where the trait is imported).
     TraitMethod(&'static str, &'static str),
+    /// `write!` or `writeln!` (the name) into a value of this kind.
+    Formatted(Kind, &'static str),
+    /// A fn, by its full path, given a value of this kind as an argument,
+    /// which it reads or writes (`std::io::read_to_string(std::io::stdin())`).
+    Given(&'static str, Kind),
+    /// `for .. in` a value of this kind, or a reference to one.
+    Iterated(Kind),
 }
 
 /// One blocking API and its message: why it blocks, then what to write
@@ -59,7 +66,7 @@ const fn row(call: Call, message: &'static str) -> Row {
     Row { call, message }
 }
 
-use Call::{Method, Named, Path, TraitMethod};
+use Call::{Formatted, Given, Iterated, Method, Named, Path, TraitMethod};
 
 const SLEEP: &str = "`{call}` blocks the executor's thread, and every task waiting for it: use `tokio::time::sleep(..).await`";
 const DISK: &str = "`{call}` blocks the executor's thread on the disk: use `tokio::fs` (`.await` it), or move the work into an `#[offload(io)]` fn";
@@ -113,9 +120,13 @@ pub(super) const BLOCKING: &[Row] = &[
     row(
         Method(
             Kind::File,
-            "{read, read_exact, read_to_end, read_to_string, write, write_all, sync_all, sync_data, set_len}",
+            "{read, read_exact, read_to_end, read_to_string, write, write_all, write_fmt, sync_all, sync_data, set_len}",
         ),
         "`std::fs::File::{method}` blocks the executor's thread on the disk: use `tokio::fs::File`, or move the work into an `#[offload(io)]` fn",
+    ),
+    row(
+        Formatted(Kind::File, "{write, writeln}"),
+        "`{method}!` into a `std::fs::File` blocks the executor's thread on the disk: format into a `String` and `.write_all(..).await` it on a `tokio::fs::File`, or move the work into an `#[offload(io)]` fn",
     ),
     // Standard input.
     row(
@@ -124,6 +135,18 @@ pub(super) const BLOCKING: &[Row] = &[
             "{read_line, read_to_string, read_to_end, read, read_exact, lines}",
         ),
         "reading `std::io::stdin` (`.{method}`) blocks the executor's thread until the user types: use `tokio::io::stdin()`, or read it in an `#[offload(io)]` fn",
+    ),
+    row(
+        Given("std::io::{read_to_string, copy}", Kind::Stdin),
+        "`{call}` of `std::io::stdin()` blocks the executor's thread until the user types: use `tokio::io::stdin()`, or read it in an `#[offload(io)]` fn",
+    ),
+    row(
+        Given("std::io::{read_to_string, copy}", Kind::File),
+        "`{call}` of a `std::fs::File` blocks the executor's thread on the disk: use `tokio::fs::File` and `tokio::io`, or move the work into an `#[offload(io)]` fn",
+    ),
+    row(
+        Given("std::io::{read_to_string, copy}", Kind::TcpStream),
+        "`{call}` of a `std::net::TcpStream` blocks the executor's thread on the network: use `tokio::net::TcpStream` and `tokio::io`",
     ),
     // Child processes.
     row(
@@ -151,6 +174,14 @@ pub(super) const BLOCKING: &[Row] = &[
         "`std::net::TcpStream::{method}` blocks the executor's thread on the network: use `tokio::net::TcpStream` and `.{method}(..).await`",
     ),
     row(
+        Method(Kind::TcpStream, "write_fmt"),
+        "`std::net::TcpStream::write_fmt` blocks the executor's thread on the network: format into a `String` and `.write_all(..).await` it on a `tokio::net::TcpStream`",
+    ),
+    row(
+        Formatted(Kind::TcpStream, "{write, writeln}"),
+        "`{method}!` into a `std::net::TcpStream` blocks the executor's thread on the network: format into a `String` and `.write_all(..).await` it on a `tokio::net::TcpStream`",
+    ),
+    row(
         Method(
             Kind::UdpSocket,
             "{send, send_to, recv, recv_from, peek, peek_from}",
@@ -169,6 +200,10 @@ pub(super) const BLOCKING: &[Row] = &[
     row(
         Method(Kind::Receiver, "{recv, recv_timeout, iter}"),
         "`Receiver::{method}` of `std::sync::mpsc` waits on the executor's thread: use `tokio::sync::mpsc` and `.recv().await`",
+    ),
+    row(
+        Iterated(Kind::Receiver),
+        "`for .. in` a `Receiver` of `std::sync::mpsc` waits for each message on the executor's thread: use `tokio::sync::mpsc` and `while let Some(..) = rx.recv().await`",
     ),
     row(
         Method(Kind::SyncSender, "send"),
@@ -300,6 +335,11 @@ pub(super) const TYPES: &[(&str, Kind)] = &[
     ("rayon::ThreadPool", Kind::RayonPool),
 ];
 
+/// Traits whose methods, called by path on a value
+/// (`std::io::Read::read_to_end(&mut file, ..)`), block as the same method
+/// called on it does.
+pub(super) const IO_TRAITS: &[&str] = &["std::io::{Read, Write, BufRead}"];
+
 /// Methods that turn one kind into another (builders, `spawn`).
 pub(super) const STEPS: &[(Kind, &str, Kind)] = &[
     (
@@ -350,6 +390,14 @@ pub(super) const KEEP_METHODS: &[&str] = &[
     "deref_mut",
     "by_ref",
 ];
+
+/// Collections whose elements a `for` loop binds: `hs: Vec<JoinHandle<()>>`
+/// makes `h` of `for h in hs` a `JoinHandle`.
+pub(super) const COLLECTIONS: &[&str] = &["std::vec::Vec", "std::collections::VecDeque"];
+/// The methods of a collection that give its elements to a `for` loop as
+/// the collection itself does.
+pub(super) const EACH_METHODS: &[&str] =
+    &["into_iter", "iter", "iter_mut", "drain", "rev", "by_ref"];
 
 /// Types and constructors that hold one value and are looked through:
 /// `Arc<Condvar>`, `Mutex<Receiver<T>>`, `Some(rx)`, `Arc::new(pool)`.
@@ -403,6 +451,7 @@ pub(super) const PRELUDE: &[(&str, &str)] = &[
     ("Some", "std::option::Option::Some"),
     ("Ok", "std::result::Result::Ok"),
     ("Box", "std::boxed::Box"),
+    ("Vec", "std::vec::Vec"),
     ("Option", "std::option::Option"),
     ("Result", "std::result::Result"),
 ];
@@ -497,9 +546,17 @@ pub(super) struct Index {
     pub(super) methods: HashMap<(Kind, String), Row>,
     pub(super) named: HashMap<String, Row>,
     pub(super) trait_methods: HashMap<String, (String, Row)>,
+    /// `(kind, "writeln")`: a formatting macro into a value of that kind.
+    pub(super) formatted: HashMap<(Kind, String), Row>,
+    /// `(path, kind)`: a fn given a value of that kind.
+    pub(super) given: HashMap<(String, Kind), Row>,
+    /// `for .. in` a value of that kind.
+    pub(super) iterated: HashMap<Kind, Row>,
     pub(super) makers: HashMap<String, Made>,
     pub(super) types: HashMap<String, Kind>,
     pub(super) steps: HashMap<(Kind, String), Kind>,
+    pub(super) io_traits: HashSet<String>,
+    pub(super) collections: HashSet<String>,
     pub(super) wrappers: HashSet<String>,
     /// Of `wrappers`, and of the types `wrapping_calls` make, the locks.
     pub(super) locks: HashSet<String>,
@@ -522,9 +579,14 @@ fn build_index() -> Index {
         methods: HashMap::new(),
         named: HashMap::new(),
         trait_methods: HashMap::new(),
+        formatted: HashMap::new(),
+        given: HashMap::new(),
+        iterated: HashMap::new(),
         makers: HashMap::new(),
         types: HashMap::new(),
         steps: HashMap::new(),
+        io_traits: HashSet::new(),
+        collections: HashSet::new(),
         wrappers: HashSet::new(),
         locks: HashSet::new(),
         wrapping_calls: HashSet::new(),
@@ -554,6 +616,20 @@ fn build_index() -> Index {
                     .trait_methods
                     .insert(name.to_owned(), (trait_path.to_owned(), *row));
             }
+            Formatted(kind, names) => {
+                for name in expand(names) {
+                    index.formatted.insert((kind, name), *row);
+                }
+            }
+            Iterated(kind) => {
+                index.iterated.insert(kind, *row);
+            }
+            Given(pattern, kind) => {
+                for path in expand(pattern) {
+                    mentioned.push(path.clone());
+                    index.given.insert((path, kind), *row);
+                }
+            }
         }
     }
     for (pattern, made) in MAKERS {
@@ -572,6 +648,16 @@ fn build_index() -> Index {
         for name in expand(names) {
             index.steps.insert((*kind, name), *to);
         }
+    }
+    for pattern in IO_TRAITS {
+        for path in expand(pattern) {
+            mentioned.push(path.clone());
+            index.io_traits.insert(path);
+        }
+    }
+    for path in COLLECTIONS {
+        mentioned.push((*path).to_owned());
+        index.collections.insert((*path).to_owned());
     }
     for pattern in WRAPPERS {
         for path in expand(pattern) {

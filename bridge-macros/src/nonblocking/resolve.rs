@@ -159,7 +159,11 @@ fn simple_defs(scope: &mut Scope, item: &Item) {
         Item::Trait(t) => scope.define(t.ident.to_string(), Def::Other),
         Item::Union(u) => scope.define(u.ident.to_string(), Def::Other),
         Item::TraitAlias(t) => scope.define(t.ident.to_string(), Def::Other),
-        Item::Macro(m) if m.ident.is_none() => scope.macros = true,
+        Item::Macro(m) => match &m.ident {
+            // `macro_rules! name`: a macro of one's own, not std's.
+            Some(name) => scope.define(name.to_string(), Def::Other),
+            None => scope.macros = true,
+        },
         Item::ExternCrate(e) => {
             let name = e
                 .rename

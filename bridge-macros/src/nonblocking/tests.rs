@@ -194,12 +194,24 @@ fn a_sync_closure_handed_to_an_awaited_call_runs_elsewhere() {
 }
 
 #[test]
-fn an_awaited_call_is_async_whatever_its_name() {
+fn an_awaited_call_is_async_whatever_its_name_but_a_sync_fn_of_the_catalogue() {
+    // `futures::executor::block_on` is a sync fn: awaiting what it returns
+    // does not make it async.
     let found = check(
-        "async fn f(h: Handle) { h.block_on(x); h.spawn(y).await; futures::executor::block_on(z).await; }",
+        "async fn f(h: Handle) {
+            h.block_on(x);
+            h.spawn(y).await;
+            h.block_on(y).await;
+            block_on(w).await;
+            futures::executor::block_on(z).await;
+        }",
     );
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("`block_on`"));
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("`block_on`"), "{found:?}");
+    assert!(
+        found[1].starts_with("`futures::executor::block_on`"),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -374,4 +386,96 @@ impl S {
         ),
         None
     );
+}
+
+#[test]
+fn a_formatting_macro_into_a_file_is_reported_when_it_is_surely_std_s() {
+    // Without the file around the item, a bare `writeln` could be a macro
+    // imported outside it: only `std::writeln!` is surely std's.
+    let found = check(
+        "async fn f(file: std::fs::File, mut text: String) {
+            std::writeln!(file, \"a\");
+            writeln!(file, \"b\");
+            std::writeln!(text, \"c\");
+            std::write!(std::io::stdout(), \"d\");
+        }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("`writeln!` into a `std::fs::File`"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_file_or_stdin_given_to_a_reading_fn_of_std_is_reported() {
+    let found = check(
+        "async fn f(file: std::fs::File, bytes: &[u8]) {
+            std::io::read_to_string(file);
+            std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            std::io::read_to_string(bytes);
+            tokio::io::copy(&mut std::io::stdin(), &mut out);
+        }",
+    );
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].starts_with("`std::io::read_to_string` of a `std::fs::File`"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].starts_with("`std::io::copy` of `std::io::stdin()`"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_method_called_by_its_path_is_reported_as_on_the_value() {
+    let found = check(
+        "async fn f(mut file: std::fs::File, mut c: std::process::Command, mut bytes: &[u8]) {
+            std::io::Write::write_all(&mut file, b\"a\");
+            std::process::Command::status(&mut c);
+            std::sync::mpsc::Receiver::recv(&rx);
+            std::io::Read::read_to_end(&mut bytes, &mut v);
+            std::io::Write::flush(&mut file);
+            std::process::Command::arg(&mut c, \"x\");
+        }",
+    );
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found[0].starts_with("`std::fs::File::write_all`"),
+        "{found:?}"
+    );
+    assert!(found[1].starts_with("`Command::status`"), "{found:?}");
+    assert!(found[2].starts_with("`Receiver::recv`"), "{found:?}");
+}
+
+#[test]
+fn a_for_loop_over_a_std_receiver_is_reported() {
+    let found = check(
+        "async fn f(rx: std::sync::mpsc::Receiver<u8>, values: Vec<u8>) {
+            for x in rx.try_iter() {}
+            for x in values {}
+            for x in &rx {}
+            let rx = tokio_channel();
+            for x in rx {}
+        }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("`for .. in` a `Receiver`"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn the_elements_of_a_vec_of_a_known_kind_are_of_that_kind() {
+    let found = check(
+        "async fn f(hs: std::vec::Vec<std::thread::JoinHandle<()>>, more: std::vec::Vec<std::thread::JoinHandle<()>>) {
+            for h in more.iter().enumerate() { h.join(); }
+            for h in hs.get(0) { h.join(); }
+            for h in hs { h.join(); }
+        }",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`JoinHandle::join`"), "{found:?}");
 }

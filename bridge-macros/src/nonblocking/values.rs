@@ -14,6 +14,9 @@ pub(super) enum Shape {
     Tuple(Vec<Shape>),
     /// A value of a struct of the code in view.
     Local(TypeId),
+    /// A collection of values of this shape (`Vec<JoinHandle<()>>`), whose
+    /// elements a `for` loop binds.
+    Each(Box<Shape>),
     /// A lock around a value (`RwLock<File>`, `Mutex<Receiver<T>>`): its
     /// own methods (`read`, `write`, `lock`) are the lock's, and give the
     /// value.
@@ -49,6 +52,10 @@ impl Shape {
                 }
             }
             Shape::Guarded(inner) if catalogue::UNLOCKS.contains(&method) => (**inner).clone(),
+            // A collection's `get` gives an element, a `OnceLock`'s the
+            // collection: not followed.
+            Shape::Each(_) if catalogue::EACH_METHODS.contains(&method) => self.clone(),
+            Shape::Each(_) if keeps && !["get", "get_mut"].contains(&method) => self.clone(),
             Shape::Tuple(_) | Shape::Local(_) | Shape::Guarded(_) if keeps => self.clone(),
             _ => Shape::Unknown,
         }
@@ -59,6 +66,14 @@ impl Shape {
         match self {
             Shape::Unknown => Shape::Unknown,
             inner => Shape::Guarded(Box::new(inner)),
+        }
+    }
+
+    /// What a `for` loop over a value of this shape binds.
+    pub(super) fn each(&self) -> Shape {
+        match self {
+            Shape::Each(element) => (**element).clone(),
+            _ => Shape::Unknown,
         }
     }
 
@@ -94,6 +109,14 @@ fn of_type_at(world: &World, place: Place<'_>, ty: &Ty, depth: usize) -> Shape {
                 let full = full.join("::");
                 if let Some(kind) = index.types.get(&full) {
                     Shape::Kind(*kind)
+                } else if index.collections.contains(&full) {
+                    match args
+                        .first()
+                        .map(|element| of_type_at(world, place, element, depth + 1))
+                    {
+                        None | Some(Shape::Unknown) => Shape::Unknown,
+                        Some(element) => Shape::Each(Box::new(element)),
+                    }
                 } else if index.wrappers.contains(&full) {
                     let inner = args.first().map_or(Shape::Unknown, |inner| {
                         of_type_at(world, place, inner, depth + 1)

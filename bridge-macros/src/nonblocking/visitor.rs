@@ -1,6 +1,7 @@
 //! The visitor over async bodies: every call of a blocking API made in
 //! async code (an `async fn`, an async block or closure) and not `.await`ed
-//! is a finding at that call. It also removes the `#[allow_blocking]`
+//! is a finding at that call; a sync fn the catalogue names by its path is
+//! one even when what it returns is `.await`ed. It also removes the `#[allow_blocking]`
 //! markers it honours, and notes those that sit where they cannot go.
 //!
 //! Sync code is not checked: nested sync fns, and closures handed to a call
@@ -319,7 +320,13 @@ impl<'w> Checker<'w> {
         let checking = self.in_async && !awaited && self.allowed == 0;
         match expr {
             Expr::Call(call) => {
-                let reported = checking && self.check_call(call);
+                let reported = if checking {
+                    self.check_call(call)
+                } else if awaited && self.in_async && self.allowed == 0 {
+                    self.check_awaited_call(call)
+                } else {
+                    false
+                };
                 match callee_name(&call.func).as_deref() {
                     Some(allow::ALLOW) => {
                         self.allowed += 1;
@@ -367,8 +374,15 @@ impl<'w> Checker<'w> {
             }
             Expr::ForLoop(for_loop) => {
                 self.check_expr(&mut for_loop.expr, false);
+                if checking
+                    && let Shape::Kind(kind) = self.origin(&for_loop.expr)
+                    && let Some(row) = catalogue::index().iterated.get(&kind)
+                {
+                    self.report(&for_loop.expr, catalogue::message(row, "for", "for"));
+                }
+                let element = self.origin(&for_loop.expr).each();
                 let outer = self.vars.clone();
-                self.bind(&for_loop.pat, Shape::Unknown);
+                self.bind(&for_loop.pat, element);
                 self.visit_block_mut(&mut for_loop.body);
                 self.vars = outer;
             }
@@ -529,7 +543,9 @@ impl<'w> Checker<'w> {
             Target::Extern(full) => catalogue::index()
                 .paths
                 .get(&full.join("::"))
-                .map(|row| catalogue::message(row, &shown, &last)),
+                .map(|row| catalogue::message(row, &shown, &last))
+                .or_else(|| self.given_message(call, &shown))
+                .or_else(|| self.by_path_message(full, call)),
             Target::Fn(Some(blocker)) => Some(blocker_message(blocker, &last)),
             Target::AssocFn(t, name) => match self.world.types[*t].methods.get(name) {
                 Some(Some(blocker)) => Some(blocker_message(blocker, name)),
@@ -544,6 +560,69 @@ impl<'w> Checker<'w> {
             }
             None => false,
         }
+    }
+
+    /// Reports an `.await`ed call of a fn the catalogue names by its path:
+    /// those are sync fns of std and other crates, which block before
+    /// anything is awaited (`futures::executor::block_on(..).await` awaits
+    /// what `block_on` returns). `true` if it was reported.
+    fn check_awaited_call(&mut self, call: &syn::ExprCall) -> bool {
+        let Expr::Path(func) = &*call.func else {
+            return false;
+        };
+        if func.qself.is_some() {
+            return false;
+        }
+        let written = Written::of(&func.path);
+        if written.segments.len() == 1 && self.vars.contains_key(&written.segments[0]) {
+            return false;
+        }
+        let Target::Extern(full) = self.world.resolve(self.place(), &written) else {
+            return false;
+        };
+        let (Some(last), shown) = (full.last(), full.join("::")) else {
+            return false;
+        };
+        match catalogue::index().paths.get(&shown) {
+            Some(row) => {
+                let message = catalogue::message(row, &shown, last);
+                self.report(&call.func, message);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The message for a fn (`shown` in full) given a value it reads or
+    /// writes: `std::io::read_to_string(std::io::stdin())`.
+    fn given_message(&self, call: &syn::ExprCall, shown: &str) -> Option<String> {
+        let index = catalogue::index();
+        call.args.iter().find_map(|arg| match self.origin(arg) {
+            Shape::Kind(kind) => index
+                .given
+                .get(&(shown.to_owned(), kind))
+                .map(|row| catalogue::message(row, shown, shown)),
+            _ => None,
+        })
+    }
+
+    /// The message for a method called by its path: `Command::output(&mut c)`
+    /// (the type's path says what the value is), or
+    /// `std::io::Read::read_to_end(&mut file, ..)` (the first argument does).
+    fn by_path_message(&self, full: &[String], call: &syn::ExprCall) -> Option<String> {
+        let index = catalogue::index();
+        let (method, owner) = full.split_last()?;
+        let owner = owner.join("::");
+        let kind = match index.types.get(&owner) {
+            Some(kind) => *kind,
+            None if index.io_traits.contains(&owner) => match self.origin(call.args.first()?) {
+                Shape::Kind(kind) => kind,
+                _ => return None,
+            },
+            None => return None,
+        };
+        let row = index.methods.get(&(kind, method.clone()))?;
+        Some(catalogue::message(row, method, method))
     }
 
     /// Reports `call` if it blocks; `true` if it was reported.
@@ -710,12 +789,49 @@ impl<'w> Checker<'w> {
         if let Ok(mut args) =
             Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone())
         {
+            if let Some(into) = args.first() {
+                self.check_formatted(mac, &name, into);
+            }
             for arg in &mut args {
                 self.check_expr(arg, false);
             }
             if self.stripped != before {
                 mac.tokens = args.into_token_stream();
             }
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// Reports `write!(into, ..)` or `writeln!(into, ..)`, std's, into a
+    /// value whose writes block (`into` a `std::fs::File`): the macro calls
+    /// its `write_fmt`.
+    fn check_formatted(&mut self, mac: &syn::Macro, name: &str, into: &Expr) {
+        if !self.in_async || self.allowed > 0 {
+            return;
+        }
+        let Shape::Kind(kind) = self.origin(into) else {
+            return;
+        };
+        let Some(row) = catalogue::index()
+            .formatted
+            .get(&(kind, name.to_owned()))
+            .copied()
+        else {
+            return;
+        };
+        // std's macro: not declared in view nor imported from elsewhere
+        // (a `macro_rules! writeln` or a `use other::writeln` is not).
+        let std_macro = match self.world.resolve(self.place(), &Written::of(&mac.path)) {
+            Target::Extern(full) => match full.as_slice() {
+                [only] => only == name,
+                [krate, last] => ["std", "core"].contains(&krate.as_str()) && last == name,
+                _ => false,
+            },
+            _ => false,
+        };
+        if std_macro {
+            self.report(&mac.path, catalogue::message(&row, name, name));
         }
     }
 }

@@ -131,6 +131,20 @@ pub async fn lays_out() -> u32 {
     layout::block_on(1) + crate::own_names::layout::block_on(2)
 }
 
+/// An async fn of one's own named `block_on`, `.await`ed: async code.
+pub mod awaited {
+    pub async fn block_on(slot: u32) -> u32 {
+        tokio::task::yield_now().await;
+        slot + 1
+    }
+}
+
+#[nonblocking]
+pub async fn awaits_its_own_block_on() -> u32 {
+    use awaited::block_on;
+    block_on(1).await + awaited::block_on(2).await
+}
+
 /// Names that a macro of the module's own makes (a `fn sleep`, a
 /// `use tokio::net::TcpStream`) shadow those a std glob brings in.
 pub mod made_by_macros {
