@@ -723,10 +723,16 @@ pub mod __private {
         future
     }
 
-    /// `#[blocking]`. Named for the note rustc shows when the bound fails;
-    /// `what` names the function (`module::path::name`).
+    /// `#[blocking]`. Named for the note rustc shows when the bound fails
+    /// ("required by a bound in `..`"): rustc's own message for a future
+    /// that is not `Send` takes the place of any `on_unimplemented` one, so
+    /// the name is where the way out can be said. `what` names the function
+    /// (`module::path::name`).
     #[inline]
-    pub fn blocking_without_local_needs_a_send_future<F>(what: &'static str, future: F) -> F::Output
+    pub fn blocking_needs_a_send_future_or_write_blocking_local<F>(
+        what: &'static str,
+        future: F,
+    ) -> F::Output
     where
         F: Future + Send,
         F::Output: Send,

@@ -74,7 +74,7 @@ pub(super) fn expand(
     let future_var = format_ident!("__bridge_future", span = span);
     let run = match (local, stream) {
         (false, false) => quote_spanned!(span=>
-            #private::blocking_without_local_needs_a_send_future(#what, #future_var)
+            #private::blocking_needs_a_send_future_or_write_blocking_local(#what, #future_var)
         ),
         (true, false) => quote_spanned!(span=> #private::block_on_local(#what, #future_var)),
         (false, true) => {
