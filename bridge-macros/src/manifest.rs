@@ -93,8 +93,8 @@ pub(crate) fn renamed_in(
     if own.under_its_own_name {
         return None;
     }
-    let renamed = match own.renamed {
-        Some(name) => Some(name),
+    let renamed = match own.renames.last() {
+        Some(name) => Some(name.clone()),
         None if own.inherited.is_empty() => None,
         None => {
             if own.inherited.iter().any(|name| is_runtime_name(name)) {
@@ -125,9 +125,7 @@ enum Tables {
 struct Dependencies {
     /// Some table names it under its own name.
     under_its_own_name: bool,
-    /// The last name that renames it.
-    renamed: Option<String>,
-    /// Every name that renames it.
+    /// The names that rename it, in the order written.
     renames: Vec<String>,
     /// The names inherited from the workspace (`workspace = true`).
     inherited: Vec<String>,
@@ -191,7 +189,6 @@ impl Dependencies {
             } else if is_runtime_name(&name) {
                 found.under_its_own_name |= tables == Tables::Package;
             } else if renames {
-                found.renamed = Some(name.clone());
                 found.renames.push(name);
             }
         }

@@ -509,8 +509,10 @@ fn helpers() -> &'static rayon::ThreadPool {
     })
 }
 
-/// How long a helper-thread call waits before it says it may never finish.
-const LATE: Duration = Duration::from_secs(1);
+/// How long a call that may never finish waits before it says so: on a
+/// helper thread, or on a rayon worker at the bound of nested waits (see
+/// [`crate::rayon_pool::block_on`]).
+pub(crate) const LATE: Duration = Duration::from_secs(1);
 
 /// `future`, plus one warning if it is still pending after [`LATE`].
 async fn warn_if_late<F: Future>(what: &str, future: F) -> F::Output {

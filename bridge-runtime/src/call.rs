@@ -73,6 +73,19 @@ enum Stage<P: 'static, F, R> {
     Moving,
 }
 
+impl<P, F, R> Stage<P, F, R> {
+    /// Moves a call that was handed over (queued and now given its slot,
+    /// looking, or deferred) on to waiting for its outcome.
+    fn submit(&mut self) {
+        *self = match std::mem::replace(self, Stage::Moving) {
+            Stage::Queued(completion, _)
+            | Stage::Looking(completion, _)
+            | Stage::Deferred(completion) => Stage::Submitted(completion, None),
+            other => other,
+        };
+    }
+}
+
 impl<P: Pool, F, R> PoolCall<P, F, R> {
     pub(crate) fn new(pool: &'static P, what: &'static str, body: F) -> Self {
         PoolCall(Stage::Start { pool, what, body })
@@ -121,9 +134,7 @@ where
         }
         if let Stage::Queued(_, wait) = stage {
             std::task::ready!(wait.as_mut().poll(cx));
-            if let Stage::Queued(completion, _) = std::mem::replace(stage, Stage::Moving) {
-                *stage = Stage::Submitted(completion, None);
-            }
+            stage.submit();
         }
         if let Stage::Looking(completion, looks) = stage {
             if completion.is_waiting() && looks.another() {
@@ -132,17 +143,15 @@ where
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            if let Stage::Looking(completion, _) = std::mem::replace(stage, Stage::Moving) {
-                *stage = Stage::Submitted(completion, None);
-            }
+            stage.submit();
         }
         let deferred = matches!(stage, Stage::Deferred(_));
-        if deferred && let Stage::Deferred(completion) = std::mem::replace(stage, Stage::Moving) {
+        if let Stage::Deferred(completion) = stage {
             if completion.is_waiting() {
                 // Let a pool thread that shares this CPU run the body.
                 std::thread::yield_now();
             }
-            *stage = Stage::Submitted(completion, None);
+            stage.submit();
         }
         match stage {
             Stage::Submitted(completion, hold) => {

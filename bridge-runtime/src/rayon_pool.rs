@@ -93,9 +93,6 @@ const MAX_NAP: Duration = Duration::from_millis(5);
 const MAX_NESTED: usize = 16;
 const MAX_STACK: usize = 512 * 1024;
 
-/// How long a wait at the bound runs no job of its pool before it says so.
-const LATE: Duration = Duration::from_secs(1);
-
 /// Drives `future` (the call `what`) to completion on this rayon worker.
 ///
 /// While it is pending, the worker runs other jobs of its pool (the ones it
@@ -107,7 +104,8 @@ const LATE: Duration = Duration::from_secs(1);
 /// them, a wait runs none, so the stack cannot overflow, except the
 /// bodies of the `cpu` calls its own future makes, which the worker runs
 /// itself (whatever pool they were for) rather than wait for a worker of
-/// that pool that may never be free. Such a wait says so after [`LATE`], in case it waits for other
+/// that pool that may never be free. Such a wait says so after
+/// [`LATE`](crate::blocking::LATE), in case it waits for other
 /// work of the pool, which no worker may be free to run.
 pub(crate) fn block_on<F: Future>(what: &str, future: F) -> F::Output {
     let marker = 0u8;
@@ -131,18 +129,39 @@ pub(crate) fn block_on<F: Future>(what: &str, future: F) -> F::Output {
 
 /// [`block_on`], running any job of the pool while the future waits.
 fn helping<F: Future>(future: F) -> F::Output {
-    let mut nap = Duration::from_micros(50);
+    let mut nap = Nap::new();
     crate::park::drive(future, || {
         match crate::cancel::lending(rayon::yield_now) {
-            Some(rayon::Yield::Executed) => nap = Duration::from_micros(50),
-            _ => {
-                // Nothing to do: sleep until woken, but look again now and
-                // then, for work that arrives while every worker waits.
-                std::thread::park_timeout(nap);
-                nap = (nap * 2).min(MAX_NAP);
-            }
+            Some(rayon::Yield::Executed) => nap.worked(),
+            // Nothing to do: sleep until woken, but look again now and
+            // then, for work that arrives while every worker waits.
+            _ => nap.take(),
         }
     })
+}
+
+/// How long a waiting worker sleeps until it looks for work again (unless
+/// it is woken first): 50 µs after it found some, twice as long after each
+/// look that found none, up to [`MAX_NAP`].
+struct Nap(Duration);
+
+impl Nap {
+    const FIRST: Duration = Duration::from_micros(50);
+
+    fn new() -> Self {
+        Nap(Self::FIRST)
+    }
+
+    /// The worker found work: the next nap is short again.
+    fn worked(&mut self) {
+        self.0 = Self::FIRST;
+    }
+
+    /// Sleeps, and makes the next nap longer.
+    fn take(&mut self) {
+        std::thread::park_timeout(self.0);
+        self.0 = (self.0 * 2).min(MAX_NAP);
+    }
 }
 
 /// [`block_on`] past the bound: runs only the jobs the future itself hands
@@ -151,20 +170,19 @@ fn at_the_bound<F: Future>(what: &str, depth: usize, future: F) -> F::Output {
     let kept = RefCell::new(VecDeque::new());
     let mut future = pin!(future);
     let polled = std::future::poll_fn(|cx| KEPT.set(&kept, || future.as_mut().poll(cx)));
-    let mut nap = Duration::from_micros(50);
+    let mut nap = Nap::new();
     let mut idle_since = Instant::now();
     let mut warned = false;
     let output = crate::park::drive(polled, || {
         let job = kept.borrow_mut().pop_front();
         if let Some(job) = job {
             crate::cancel::lending(job);
-            nap = Duration::from_micros(50);
+            nap.worked();
             idle_since = Instant::now();
             return;
         }
-        std::thread::park_timeout(nap);
-        nap = (nap * 2).min(MAX_NAP);
-        if !warned && idle_since.elapsed() >= LATE {
+        nap.take();
+        if !warned && idle_since.elapsed() >= crate::blocking::LATE {
             warned = true;
             warn_at_the_bound(what, depth);
         }

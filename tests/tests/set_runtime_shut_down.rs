@@ -31,16 +31,10 @@ fn a_call_on_an_installed_runtime_that_shuts_down_says_so_and_later_calls_work()
     // The program's hook, installed before bridge is first used.
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let text = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(ToString::to_string)
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
         REPORTED
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(text);
+            .push(panic_text(info.payload()));
         default(info);
     }));
     let installed = multi_thread(1);

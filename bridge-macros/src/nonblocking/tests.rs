@@ -132,6 +132,15 @@ fn check(item: &str) -> Vec<String> {
     errors_in(&super::nonblocking(TokenStream::new(), item))
 }
 
+/// Asserts that `found` has one message per entry of `starts`, in order,
+/// each beginning with it.
+fn assert_reported(found: &[String], starts: &[&str]) {
+    assert_eq!(found.len(), starts.len(), "{found:?}");
+    for (message, start) in found.iter().zip(starts) {
+        assert!(message.starts_with(start), "{start}: {found:?}");
+    }
+}
+
 #[test]
 fn without_its_file_a_path_whose_module_is_not_in_view_is_not_reported() {
     // `thread` and `fs` could be tokio's, or the user's own, imported
@@ -139,8 +148,7 @@ fn without_its_file_a_path_whose_module_is_not_in_view_is_not_reported() {
     let found = check(
         "async fn f(d: Duration) { thread::sleep(d); fs::read(p); sleep(d); std::thread::sleep(d); }",
     );
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("`std::thread::sleep`"));
+    assert_reported(&found, &["`std::thread::sleep`"]);
 }
 
 #[test]
@@ -169,8 +177,7 @@ fn a_closure_is_async_code_unless_handed_to_another_thread() {
             rayon::spawn(|| { std::fs::read(\"c\").ok(); });
         }",
     );
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("`std::fs::read`"));
+    assert_reported(&found, &["`std::fs::read`"]);
 }
 
 #[test]
@@ -206,12 +213,7 @@ fn an_awaited_call_is_async_whatever_its_name_but_a_sync_fn_of_the_catalogue() {
             futures::executor::block_on(z).await;
         }",
     );
-    assert_eq!(found.len(), 2, "{found:?}");
-    assert!(found[0].starts_with("`block_on`"), "{found:?}");
-    assert!(
-        found[1].starts_with("`futures::executor::block_on`"),
-        "{found:?}"
-    );
+    assert_reported(&found, &["`block_on`", "`futures::executor::block_on`"]);
 }
 
 #[test]
@@ -400,11 +402,7 @@ fn a_formatting_macro_into_a_file_is_reported_when_it_is_surely_std_s() {
             std::write!(std::io::stdout(), \"d\");
         }",
     );
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(
-        found[0].starts_with("`writeln!` into a `std::fs::File`"),
-        "{found:?}"
-    );
+    assert_reported(&found, &["`writeln!` into a `std::fs::File`"]);
 }
 
 #[test]
@@ -417,14 +415,12 @@ fn a_file_or_stdin_given_to_a_reading_fn_of_std_is_reported() {
             tokio::io::copy(&mut std::io::stdin(), &mut out);
         }",
     );
-    assert_eq!(found.len(), 2, "{found:?}");
-    assert!(
-        found[0].starts_with("`std::io::read_to_string` of a `std::fs::File`"),
-        "{found:?}"
-    );
-    assert!(
-        found[1].starts_with("`std::io::copy` of `std::io::stdin()`"),
-        "{found:?}"
+    assert_reported(
+        &found,
+        &[
+            "`std::io::read_to_string` of a `std::fs::File`",
+            "`std::io::copy` of `std::io::stdin()`",
+        ],
     );
 }
 
@@ -440,13 +436,14 @@ fn a_method_called_by_its_path_is_reported_as_on_the_value() {
             std::process::Command::arg(&mut c, \"x\");
         }",
     );
-    assert_eq!(found.len(), 3, "{found:?}");
-    assert!(
-        found[0].starts_with("`std::fs::File::write_all`"),
-        "{found:?}"
+    assert_reported(
+        &found,
+        &[
+            "`std::fs::File::write_all`",
+            "`Command::status`",
+            "`Receiver::recv`",
+        ],
     );
-    assert!(found[1].starts_with("`Command::status`"), "{found:?}");
-    assert!(found[2].starts_with("`Receiver::recv`"), "{found:?}");
 }
 
 #[test]
@@ -460,11 +457,7 @@ fn a_for_loop_over_a_std_receiver_is_reported() {
             for x in rx {}
         }",
     );
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(
-        found[0].starts_with("`for .. in` a `Receiver`"),
-        "{found:?}"
-    );
+    assert_reported(&found, &["`for .. in` a `Receiver`"]);
 }
 
 #[test]
@@ -476,6 +469,5 @@ fn the_elements_of_a_vec_of_a_known_kind_are_of_that_kind() {
             for h in hs { h.join(); }
         }",
     );
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("`JoinHandle::join`"), "{found:?}");
+    assert_reported(&found, &["`JoinHandle::join`"]);
 }

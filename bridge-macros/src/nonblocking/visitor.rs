@@ -502,21 +502,33 @@ impl<'w> Checker<'w> {
         }
     }
 
-    fn check_call(&mut self, call: &syn::ExprCall) -> bool {
+    /// The path `call` calls, and what it resolves to; `None` where it
+    /// calls something else: a closure or fn pointer in a variable, an
+    /// expression, a `<T as Trait>::` path.
+    fn called(&self, call: &syn::ExprCall) -> Option<(Written, Target)> {
         let Expr::Path(func) = &*call.func else {
-            return false;
+            return None;
         };
         if func.qself.is_some() {
-            return false;
+            return None;
         }
         let written = Written::of(&func.path);
+        if let [only] = written.segments.as_slice()
+            && self.vars.contains_key(only)
+        {
+            return None;
+        }
+        let target = self.world.resolve(self.place(), &written);
+        Some((written, target))
+    }
+
+    fn check_call(&mut self, call: &syn::ExprCall) -> bool {
+        let Some((written, target)) = self.called(call) else {
+            return false;
+        };
         let Some(last) = written.segments.last().cloned() else {
             return false;
         };
-        if written.segments.len() == 1 && self.vars.contains_key(&last) {
-            return false; // a closure or fn pointer in a variable
-        }
-        let target = self.world.resolve(self.place(), &written);
         let shown = match &target {
             Target::Extern(full) => full.join("::"),
             _ => written.segments.join("::"),
@@ -567,17 +579,7 @@ impl<'w> Checker<'w> {
     /// anything is awaited (`futures::executor::block_on(..).await` awaits
     /// what `block_on` returns). `true` if it was reported.
     fn check_awaited_call(&mut self, call: &syn::ExprCall) -> bool {
-        let Expr::Path(func) = &*call.func else {
-            return false;
-        };
-        if func.qself.is_some() {
-            return false;
-        }
-        let written = Written::of(&func.path);
-        if written.segments.len() == 1 && self.vars.contains_key(&written.segments[0]) {
-            return false;
-        }
-        let Target::Extern(full) = self.world.resolve(self.place(), &written) else {
+        let Some((_, Target::Extern(full))) = self.called(call) else {
             return false;
         };
         let (Some(last), shown) = (full.last(), full.join("::")) else {

@@ -39,7 +39,10 @@ pub fn deadline_of<R: Send + 'static>(
 }
 
 /// The text of a panic's payload (`String` or `&str`), or "" for another type.
-pub fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+///
+/// Takes the payload as `catch_unwind` and `join` give it (a `Box`), or as
+/// a panic hook sees it (a reference).
+pub fn panic_text(payload: impl std::ops::Deref<Target = dyn std::any::Any + Send>) -> String {
     payload
         .downcast_ref::<String>()
         .cloned()
